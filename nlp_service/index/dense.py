@@ -1,0 +1,87 @@
+"""Dense vector index: normalised embeddings in FAISS, keyed by unit id."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+# Exact search is fast enough (and exact) below this many vectors; see
+# docs/benchmarks.md for the measurements behind the thresholds.
+FLAT_MAX = 200_000
+HNSW_MAX = 2_000_000
+
+
+def choose_index_type(n_vectors: int) -> str:
+    """Exact search for small corpora, HNSW for large, IVF-PQ when memory matters."""
+    if n_vectors <= FLAT_MAX:
+        return "flat"
+    if n_vectors <= HNSW_MAX:
+        return "hnsw"
+    return "ivfpq"
+
+
+def _empty_index(kind: str, dim: int, n_train: int) -> faiss.Index:
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        return index
+    if kind == "ivfpq":
+        nlist = max(1, min(4096, int(4 * np.sqrt(max(n_train, 1)))))
+        quantizer = faiss.IndexFlatIP(dim)
+        return faiss.IndexIVFPQ(quantizer, dim, nlist, 48, 8, faiss.METRIC_INNER_PRODUCT)
+    raise ValueError(f"unknown index type {kind!r}")
+
+
+class DenseIndex:
+    """A FAISS index with stable int64 ids (``IndexIDMap2``)."""
+
+    def __init__(self, index: faiss.Index, kind: str):
+        self.index = index
+        self.kind = kind
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, ids: np.ndarray, dim: int, kind: str | None = None) -> "DenseIndex":
+        kind = kind or choose_index_type(len(ids))
+        base = _empty_index(kind, dim, len(ids))
+        if not base.is_trained and len(ids):
+            base.train(vectors)
+        index = faiss.IndexIDMap2(base)
+        if len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+        return cls(index, kind)
+
+    def __len__(self) -> int:
+        return self.index.ntotal
+
+    @property
+    def dim(self) -> int:
+        return self.index.d
+
+    def search(self, query: np.ndarray, n: int, allowed_ids: list[int] | None = None) -> list[tuple[int, float]]:
+        """Top ``n`` (id, cosine) for one normalised query; ``allowed_ids`` filters before the cut."""
+        if len(self) == 0 or n <= 0 or (allowed_ids is not None and not allowed_ids):
+            return []
+        params = self._search_params(allowed_ids)
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(n, len(self)), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def _search_params(self, allowed_ids: list[int] | None):
+        selector = None
+        if allowed_ids is not None:
+            selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
+        if self.kind == "hnsw":
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=128)
+        if self.kind == "ivfpq":
+            return faiss.SearchParametersIVF(sel=selector, nprobe=32)
+        return faiss.SearchParameters(sel=selector) if selector is not None else None
+
+    def write(self, path: Path) -> None:
+        """Write to ``path`` (the caller writes into a fresh folder and renames it)."""
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def read(cls, path: Path, kind: str) -> "DenseIndex":
+        return cls(faiss.read_index(str(path)), kind)

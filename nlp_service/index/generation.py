@@ -1,0 +1,193 @@
+"""Index generations: immutable folders swapped in with one atomic rename.
+
+Layout under the home folder::
+
+    generations/<id>/dense.faiss      FAISS index (IndexIDMap2)
+    generations/<id>/lexical.sqlite   FTS5 postings
+    generations/<id>/manifest.json    sizes, sha256 checksums, model id, format
+    CURRENT                           the id of the generation that serves
+
+A generation is built in ``<id>.tmp``, fsynced, renamed to ``<id>``, and only
+then named in ``CURRENT`` (written to a temporary file and renamed). A crash at
+any point leaves ``CURRENT`` naming a complete generation. Readers verify the
+manifest before use, so a torn or foreign file is reported, never loaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..fsutil import atomic_write_text, fsync_path
+from .dense import DenseIndex
+from .lexical import LexicalIndex
+
+FORMAT_VERSION = 1
+DENSE_FILE = "dense.faiss"
+LEXICAL_FILE = "lexical.sqlite"
+MANIFEST_FILE = "manifest.json"
+CURRENT_FILE = "CURRENT"
+
+
+class IndexUnavailableError(RuntimeError):
+    """No usable index: never built, or a file is damaged."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    id: str
+    format: int
+    created: float
+    model_id: str
+    dim: int
+    dense_kind: str
+    units: int
+    files: dict  # name -> {"size": int, "sha256": str}
+
+    @classmethod
+    def read(cls, path: Path) -> "Manifest":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data)
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexUnavailableError(
+                f"index manifest {path} is missing or damaged ({exc}): run `nlp-service reindex`"
+            ) from None
+
+
+def generations_dir(home: Path) -> Path:
+    return Path(home) / "generations"
+
+
+def current_id(home: Path) -> str | None:
+    try:
+        text = (Path(home) / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_generation(
+    home: Path,
+    unit_ids: np.ndarray,
+    vectors: np.ndarray,
+    unit_texts: Iterable[tuple[int, str]],
+    model_id: str,
+    dense_kind: str | None = None,
+) -> str:
+    """Build a complete generation folder (not yet serving); returns its id."""
+    gen_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    final = generations_dir(home) / gen_id
+    tmp = final.with_name(gen_id + ".tmp")
+    tmp.mkdir(parents=True)
+    dense = DenseIndex.build(vectors, unit_ids, dim=vectors.shape[1], kind=dense_kind)
+    dense.write(tmp / DENSE_FILE)
+    LexicalIndex.build(tmp / LEXICAL_FILE, unit_texts)
+    files = {}
+    for name in (DENSE_FILE, LEXICAL_FILE):
+        fsync_path(tmp / name)
+        files[name] = {"size": (tmp / name).stat().st_size, "sha256": _file_digest(tmp / name)}
+    manifest = Manifest(gen_id, FORMAT_VERSION, time.time(), model_id, int(vectors.shape[1]),
+                        dense.kind, int(len(unit_ids)), files)
+    atomic_write_text(tmp / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2))
+    fsync_path(tmp)
+    tmp.rename(final)
+    fsync_path(final.parent)
+    return gen_id
+
+
+def activate(home: Path, gen_id: str) -> None:
+    """Make ``gen_id`` the serving generation: one atomic rename of CURRENT."""
+    if not (generations_dir(home) / gen_id / MANIFEST_FILE).exists():
+        raise IndexUnavailableError(f"generation {gen_id} is incomplete; not activated")
+    atomic_write_text(Path(home) / CURRENT_FILE, gen_id + "\n")
+
+
+def prune(home: Path, keep: int = 2) -> list[str]:
+    """Delete unfinished builds and all but the newest ``keep`` complete generations.
+
+    Only call while holding the write lock: a ``.tmp`` folder may be a build in progress.
+    """
+    root = generations_dir(home)
+    if not root.exists():
+        return []
+    serving = current_id(home)
+    removed = []
+    complete = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.endswith(".tmp"))
+    stale = [p for p in root.iterdir() if p.name.endswith(".tmp")]
+    stale += [p for p in complete[:-keep] if p.name != serving]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    return removed
+
+
+class Generation:
+    """A loaded, verified generation: the dense index and a handle on the lexical one."""
+
+    def __init__(self, folder: Path, manifest: Manifest, dense: DenseIndex, lexical: LexicalIndex):
+        self.folder = folder
+        self.manifest = manifest
+        self.dense = dense
+        self.lexical = lexical
+        self._local = threading.local()
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    def lexical_conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.lexical.connect()
+        return conn
+
+    @classmethod
+    def load(cls, home: Path) -> "Generation":
+        gen_id = current_id(home)
+        if gen_id is None:
+            raise IndexUnavailableError(
+                f"no index in {home}: run `nlp-service ingest PATH` or `nlp-service reindex`"
+            )
+        folder = generations_dir(home) / gen_id
+        manifest = Manifest.read(folder / MANIFEST_FILE)
+        if manifest.format != FORMAT_VERSION:
+            raise IndexUnavailableError(
+                f"index {folder} has format {manifest.format}, expected {FORMAT_VERSION}: run `nlp-service reindex`"
+            )
+        for name, expected in manifest.files.items():
+            verify_file(folder / name, expected)
+        try:
+            dense = DenseIndex.read(folder / DENSE_FILE, manifest.dense_kind)
+        except RuntimeError as exc:  # FAISS raises RuntimeError on unreadable files
+            raise IndexUnavailableError(
+                f"index file {folder / DENSE_FILE} cannot be read ({exc}): run `nlp-service reindex`"
+            ) from None
+        return cls(folder, manifest, dense, LexicalIndex(folder / LEXICAL_FILE))
+
+
+def verify_file(path: Path, expected: dict) -> None:
+    """Size first (cheap, catches truncation), then the checksum (catches foreign files)."""
+    if not path.exists():
+        raise IndexUnavailableError(f"index file {path} is missing: run `nlp-service reindex`")
+    if path.stat().st_size != expected["size"] or _file_digest(path) != expected["sha256"]:
+        raise IndexUnavailableError(
+            f"index file {path} is damaged (size or checksum differs from its manifest): "
+            "run `nlp-service reindex`"
+        )

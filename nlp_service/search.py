@@ -1,0 +1,243 @@
+"""Hybrid precedent search: BM25 and dense retrieval over units, fused and grouped.
+
+The core that the CLI, the HTTP API and the web page all call. It reads the
+store and the serving index generation; it never writes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .embedding import Encoder, open_encoder
+from .highlight import snippet
+from .index import generation as gen
+from .index.fusion import group_results, reciprocal_rank_fusion
+from .store import Filters, Store, StoredDocument, Unit
+
+MODES = ("hybrid", "lexical", "dense")
+SORTS = ("relevance", "date")
+
+
+class QueryError(ValueError):
+    """The request cannot be answered as asked (bad k, date, empty query...)."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    k: int = 10
+    filters: Filters = field(default_factory=Filters)
+    mode: str = "hybrid"
+    sort: str = "relevance"
+
+
+@dataclass
+class SearchResult:
+    score: float
+    document: dict
+    question: dict
+    answer: str | None
+    matched: str  # "question" or "answer"
+    matched_text: str
+    snippet: str = ""
+
+    def to_dict(self, with_snippet: bool = False) -> dict:
+        data = {"score": round(self.score, 6), "document": self.document, "question": self.question,
+                "answer": self.answer, "matched": self.matched}
+        if with_snippet:
+            data["snippet"] = self.snippet
+        return data
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    results: list[SearchResult]
+    timings_ms: dict[str, float]
+
+    def to_dict(self, with_snippet: bool = False) -> dict:
+        return {"query": self.query, "results": [r.to_dict(with_snippet) for r in self.results]}
+
+
+def parse_date(value: str | None, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def document_card(stored: StoredDocument) -> dict:
+    d = stored.document
+    return {"id": stored.id, "external_id": d.external_id, "title": d.title, "submitted": d.submitted,
+            "answered": d.answered, "authors": d.authors, "parties": d.parties, "source": d.source}
+
+
+class SearchEngine:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+        self.settings = settings
+        self.store = Store(settings.store_path)
+        self._encoder = encoder
+        self._generation: gen.Generation | None = None
+        self._reload_lock = threading.Lock()
+
+    # -- resources ---------------------------------------------------------
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = open_encoder(self.settings)
+        return self._encoder
+
+    def generation(self) -> gen.Generation:
+        """The serving generation; follows ``CURRENT`` when a reindex swapped it."""
+        wanted = gen.current_id(self.settings.home)
+        current = self._generation
+        if current is not None and current.id == wanted:
+            return current
+        with self._reload_lock:
+            if self._generation is None or self._generation.id != gen.current_id(self.settings.home):
+                self._generation = gen.Generation.load(self.settings.home)
+            return self._generation
+
+    def warm_up(self) -> None:
+        """Load the index and the model now rather than on the first request."""
+        self.generation()
+        self.encoder.encode_queries(["opwarmen"])
+
+    # -- validation --------------------------------------------------------
+
+    def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
+                     source=None, mode: str = "hybrid", sort: str = "relevance") -> SearchRequest:
+        """Validate raw parameters (from the CLI or HTTP) into a request."""
+        query = (query or "").strip()
+        if not query:
+            raise QueryError("the query is empty")
+        if len(query) > self.settings.max_query_chars:
+            raise QueryError(f"the query is longer than {self.settings.max_query_chars} characters")
+        try:
+            k = int(k)
+        except (TypeError, ValueError):
+            raise QueryError(f"k must be a whole number, got {k!r}") from None
+        if not 1 <= k <= self.settings.max_k:
+            raise QueryError(f"k must be between 1 and {self.settings.max_k}, got {k}")
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+        filters = Filters(parse_date(since, "since"), parse_date(until, "until"),
+                          (party or "").strip() or None, (author or "").strip() or None,
+                          (source or "").strip() or None)
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QueryError("since must not be after until")
+        return SearchRequest(query, k, filters, mode, sort)
+
+    # -- ranking -----------------------------------------------------------
+
+    def weights_for(self, query: str) -> dict[str, float]:
+        return {"lexical": self.settings.weight_lexical, "dense": self.settings.weight_dense}
+
+    def rank_units(self, request: SearchRequest, timings: dict[str, float] | None = None,
+                   exclude_document: int | None = None) -> list[tuple[int, float]]:
+        """Fused (unit id, score) best first, before grouping."""
+        timings = {} if timings is None else timings
+        generation = self.generation()
+        allowed = None if request.filters.is_empty() else self.store.unit_ids_matching(request.filters)
+        n = self.settings.candidates
+        rankings: dict[str, list[tuple[int, float]]] = {}
+        if request.mode in ("hybrid", "lexical"):
+            started = time.perf_counter()
+            rankings["lexical"] = generation.lexical.search(generation.lexical_conn(), request.query, n, allowed)
+            timings["lexical_ms"] = (time.perf_counter() - started) * 1000
+        if request.mode in ("hybrid", "dense"):
+            started = time.perf_counter()
+            vector = self.encoder.encode_queries([request.query])[0]
+            timings["encode_ms"] = (time.perf_counter() - started) * 1000
+            rankings["dense"] = generation.dense.search(vector, n, allowed)
+            timings["dense_ms"] = (time.perf_counter() - started) * 1000
+        if request.mode != "hybrid":
+            ranked = rankings[request.mode]
+        else:
+            ranked = reciprocal_rank_fusion(
+                {name: [uid for uid, _ in r] for name, r in rankings.items()},
+                self.weights_for(request.query), k=self.settings.rrf_k,
+            )
+        if exclude_document is not None:
+            units = self.store.get_units(uid for uid, _ in ranked)
+            ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
+        return ranked
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        ranked = self.rank_units(request, timings)
+        results = self._results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
+        if request.sort == "date":
+            results.sort(key=lambda r: r.document["submitted"] or "", reverse=True)
+            results = results[: request.k]
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        return SearchResponse(request.query, results, timings)
+
+    def _results(self, ranked: list[tuple[int, float]], request: SearchRequest, limit: int) -> list[SearchResult]:
+        units = self.store.get_units(uid for uid, _ in ranked)
+        ranked = [(uid, s) for uid, s in ranked if uid in units]  # a unit deleted since the index was built
+        grouped = group_results(ranked, lambda u: units[u].question_id, lambda u: units[u].document_id,
+                                limit=limit, per_document=self.settings.per_document)
+        questions = self.store.get_questions(units[u].question_id for u, _ in grouped)
+        documents = self.store.get_documents(units[u].document_id for u, _ in grouped)
+        results = []
+        for unit_id, score in grouped:
+            unit: Unit = units[unit_id]
+            stored_q = questions[unit.question_id]
+            matched = "answer" if unit.kind == "answer" else "question"
+            results.append(SearchResult(
+                score=score,
+                document=document_card(documents[unit.document_id]),
+                question={"id": stored_q.id, "number": stored_q.question.number, "text": stored_q.question.text},
+                answer=stored_q.question.answer,
+                matched=matched,
+                matched_text=unit.text,
+                snippet=snippet(unit.text, request.query),
+            ))
+        return results
+
+    # -- lookups -----------------------------------------------------------
+
+    def get_document(self, doc_id: int) -> dict | None:
+        stored = self.store.get_document(doc_id)
+        if stored is None:
+            return None
+        card = document_card(stored)
+        card.update(intro=stored.document.intro, other=stored.document.other,
+                    questions=[{"id": q.id, "number": q.question.number, "text": q.question.text,
+                                "answer": q.question.answer} for q in self.store.questions_of(doc_id)])
+        return card
+
+    def get_question(self, question_id: int, similar: int = 5) -> dict | None:
+        stored = self.store.get_questions([question_id]).get(question_id)
+        if stored is None:
+            return None
+        document = self.store.get_documents([stored.document_id])[stored.document_id]
+        request = SearchRequest(stored.question.text[: self.settings.max_query_chars], k=similar)
+        ranked = self.rank_units(request, exclude_document=stored.document_id)
+        return {
+            "id": stored.id, "number": stored.question.number, "text": stored.question.text,
+            "answer": stored.question.answer, "document": document_card(document),
+            "similar": [r.to_dict() for r in self._results(ranked, request, limit=similar)],
+        }
+
+    def stats(self) -> dict:
+        data = {"counts": self.store.counts(), "by_collection_and_year": self.store.counts_by_collection_and_year(),
+                "last_indexed": self.store.get_meta("last_indexed")}
+        try:
+            g = self.generation()
+            data["index"] = {"generation": g.id, "units": g.manifest.units, "dense_kind": g.manifest.dense_kind,
+                             "model_id": g.manifest.model_id}
+        except gen.IndexUnavailableError as exc:
+            data["index"] = {"error": str(exc)}
+        return data

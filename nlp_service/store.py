@@ -1,0 +1,436 @@
+"""SQLite store: documents, questions with their answers, search units and metadata.
+
+The store is the source of truth; every index under ``generations/`` can be
+rebuilt from it. Unit ids are the vector ids of the dense index and the rowids
+of the lexical index. Ids are AUTOINCREMENT so a deleted id is never reused by
+another text. Every multi-row change runs in one transaction (WAL mode).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import Document, Question
+
+SCHEMA_VERSION = 1
+
+# Each entry upgrades the schema from version i to i + 1.
+_MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        submitted TEXT,
+        answered TEXT,
+        authors TEXT NOT NULL DEFAULT '[]',
+        parties TEXT NOT NULL DEFAULT '[]',
+        intro TEXT NOT NULL DEFAULT '',
+        other TEXT NOT NULL DEFAULT '',
+        path TEXT,
+        content_hash TEXT NOT NULL,
+        added_at REAL NOT NULL,
+        UNIQUE (source, external_id)
+    );
+    CREATE INDEX documents_submitted ON documents (submitted);
+    CREATE TABLE document_people (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('author', 'party')),
+        name TEXT NOT NULL COLLATE NOCASE
+    );
+    CREATE INDEX document_people_name ON document_people (role, name);
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        number TEXT NOT NULL,
+        text TEXT NOT NULL,
+        answer TEXT
+    );
+    CREATE INDEX questions_document ON questions (document_id, position);
+    CREATE TABLE units (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('intro', 'question', 'answer')),
+        part INTEGER NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX units_question ON units (question_id);
+    CREATE INDEX units_document ON units (document_id);
+    """,
+]
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used as asked."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied before ranking is cut off."""
+
+    since: str | None = None  # submitted on or after, ISO date
+    until: str | None = None  # submitted on or before, ISO date
+    party: str | None = None
+    author: str | None = None
+    source: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.since, self.until, self.party, self.author, self.source))
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: int
+    document: Document
+    added_at: float
+
+
+@dataclass(frozen=True)
+class StoredQuestion:
+    id: int
+    document_id: int
+    position: int
+    question: Question
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of text that is indexed: a question, or one passage of its answer."""
+
+    id: int
+    question_id: int
+    document_id: int
+    kind: str
+    part: int
+    text: str
+
+
+@dataclass(frozen=True)
+class UnitDraft:
+    question_position: int
+    kind: str
+    part: int
+    text: str
+
+
+def document_hash(document: Document) -> str:
+    """Identity of a document's content: the same content is stored once."""
+    payload = json.dumps(document.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class Store:
+    """One SQLite database file. Safe to share between threads (one connection each)."""
+
+    def __init__(self, path: Path, *, create: bool = True, upgrade: bool = False):
+        """Open (or create) a store; an older schema is migrated only when ``upgrade``."""
+        self.path = Path(path)
+        if not self.path.exists() and not create:
+            raise StoreError(f"no store at {self.path}: run `nlp-service ingest` first")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.migrated: list[int] = []
+        self._check_schema(upgrade)
+
+    # -- connection and schema ---------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _check_schema(self, upgrade: bool) -> None:
+        try:
+            version = self.schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable SQLite store ({exc})") from None
+        if (version == 0 and not self._has_tables()) or (upgrade and version < SCHEMA_VERSION):
+            self.migrated = self.migrate()
+        elif version < SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {version}, this program needs "
+                f"{SCHEMA_VERSION}: run `nlp-service migrate`"
+            )
+        elif version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {version}, newer than this program "
+                f"({SCHEMA_VERSION}): upgrade nlp-service"
+            )
+
+    def _has_tables(self) -> bool:
+        return self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction; returns the versions reached."""
+        applied = []
+        for version in range(self.schema_version(), SCHEMA_VERSION):
+            with self.transaction() as conn:
+                for statement in _MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            applied.append(version + 1)
+        return applied
+
+    # -- metadata ----------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- writing -----------------------------------------------------------
+
+    def find_document(self, source: str, external_id: str) -> tuple[int, str] | None:
+        row = self.conn.execute(
+            "SELECT id, content_hash FROM documents WHERE source = ? AND external_id = ?",
+            (source, external_id),
+        ).fetchone()
+        return (row["id"], row["content_hash"]) if row else None
+
+    def upsert_document(self, document: Document, units: Sequence[UnitDraft]) -> tuple[int, str]:
+        """Store a document with its questions and units.
+
+        Returns ``(id, status)`` with status ``added``, ``replaced`` or
+        ``unchanged``. A replaced document keeps its id, so links to it stay valid.
+        """
+        content_hash = document_hash(document)
+        existing = self.find_document(document.source, document.external_id)
+        if existing and existing[1] == content_hash:
+            return existing[0], "unchanged"
+        with self.transaction() as conn:
+            if existing:
+                doc_id = existing[0]
+                conn.execute("DELETE FROM questions WHERE document_id = ?", (doc_id,))
+                conn.execute("DELETE FROM document_people WHERE document_id = ?", (doc_id,))
+                conn.execute(
+                    """UPDATE documents SET title=?, submitted=?, answered=?, authors=?, parties=?,
+                       intro=?, other=?, path=?, content_hash=?, added_at=? WHERE id=?""",
+                    (*self._document_columns(document), content_hash, time.time(), doc_id),
+                )
+            else:
+                doc_id = conn.execute(
+                    """INSERT INTO documents (title, submitted, answered, authors, parties, intro,
+                       other, path, content_hash, added_at, source, external_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (*self._document_columns(document), content_hash, time.time(),
+                     document.source, document.external_id),
+                ).lastrowid
+            self._insert_people(conn, doc_id, document)
+            self._insert_questions(conn, doc_id, document.questions, units)
+        return doc_id, "replaced" if existing else "added"
+
+    @staticmethod
+    def _document_columns(document: Document) -> tuple:
+        return (
+            document.title, document.submitted, document.answered,
+            json.dumps(document.authors, ensure_ascii=False),
+            json.dumps(document.parties, ensure_ascii=False),
+            document.intro, document.other, document.path,
+        )
+
+    @staticmethod
+    def _insert_people(conn: sqlite3.Connection, doc_id: int, document: Document) -> None:
+        rows = [(doc_id, "author", a) for a in document.authors]
+        rows += [(doc_id, "party", p) for p in document.parties]
+        conn.executemany("INSERT INTO document_people (document_id, role, name) VALUES (?, ?, ?)", rows)
+
+    @staticmethod
+    def _insert_questions(conn, doc_id: int, questions: Sequence[Question], units: Sequence[UnitDraft]) -> None:
+        question_ids = []
+        for position, q in enumerate(questions):
+            question_ids.append(conn.execute(
+                "INSERT INTO questions (document_id, position, number, text, answer) VALUES (?, ?, ?, ?, ?)",
+                (doc_id, position, q.number, q.text, q.answer),
+            ).lastrowid)
+        conn.executemany(
+            "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)",
+            [(question_ids[u.question_position], doc_id, u.kind, u.part, u.text) for u in units],
+        )
+
+    def replace_units(self, units_by_document: dict[int, Sequence[UnitDraft]]) -> None:
+        """Re-split documents into units (after a model change), in one transaction."""
+        with self.transaction() as conn:
+            for doc_id, units in units_by_document.items():
+                conn.execute("DELETE FROM units WHERE document_id = ?", (doc_id,))
+                qids = [r[0] for r in conn.execute(
+                    "SELECT id FROM questions WHERE document_id = ? ORDER BY position", (doc_id,))]
+                conn.executemany(
+                    "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)",
+                    [(qids[u.question_position], doc_id, u.kind, u.part, u.text) for u in units],
+                )
+
+    def delete_document(self, doc_id: int) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+
+    # -- reading -----------------------------------------------------------
+
+    def _row_to_document(self, row: sqlite3.Row, questions: list[Question]) -> Document:
+        return Document(
+            source=row["source"], external_id=row["external_id"], title=row["title"],
+            submitted=row["submitted"], answered=row["answered"],
+            authors=json.loads(row["authors"]), parties=json.loads(row["parties"]),
+            intro=row["intro"], questions=questions, other=row["other"], path=row["path"],
+        )
+
+    def get_document(self, doc_id: int) -> StoredDocument | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        questions = [q.question for q in self.questions_of(doc_id)]
+        return StoredDocument(doc_id, self._row_to_document(row, questions), row["added_at"])
+
+    def get_documents(self, doc_ids: Iterable[int]) -> dict[int, StoredDocument]:
+        """Documents by id without their questions (enough for result cards)."""
+        ids = sorted(set(doc_ids))
+        rows = self.conn.execute(
+            "SELECT * FROM documents WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+        ).fetchall()
+        return {r["id"]: StoredDocument(r["id"], self._row_to_document(r, []), r["added_at"]) for r in rows}
+
+    def questions_of(self, doc_id: int) -> list[StoredQuestion]:
+        rows = self.conn.execute(
+            "SELECT * FROM questions WHERE document_id = ? ORDER BY position", (doc_id,)
+        ).fetchall()
+        return [self._row_to_question(r) for r in rows]
+
+    @staticmethod
+    def _row_to_question(row: sqlite3.Row) -> StoredQuestion:
+        return StoredQuestion(row["id"], row["document_id"], row["position"],
+                              Question(row["number"], row["text"], row["answer"]))
+
+    def get_questions(self, question_ids: Iterable[int]) -> dict[int, StoredQuestion]:
+        rows = self.conn.execute(
+            "SELECT * FROM questions WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(question_ids))),),
+        ).fetchall()
+        return {r["id"]: self._row_to_question(r) for r in rows}
+
+    def get_units(self, unit_ids: Iterable[int]) -> dict[int, Unit]:
+        rows = self.conn.execute(
+            "SELECT * FROM units WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(unit_ids))),),
+        ).fetchall()
+        return {r["id"]: Unit(**dict(r)) for r in rows}
+
+    def units_of_question(self, question_id: int) -> list[Unit]:
+        rows = self.conn.execute(
+            "SELECT * FROM units WHERE question_id = ? ORDER BY kind DESC, part", (question_id,)
+        ).fetchall()
+        return [Unit(**dict(r)) for r in rows]
+
+    def iter_units(self, batch: int = 5000) -> Iterator[Unit]:
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT * FROM units WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield Unit(**dict(r))
+            last = rows[-1]["id"]
+
+    def iter_documents(self) -> Iterator[StoredDocument]:
+        for (doc_id,) in self.conn.execute("SELECT id FROM documents ORDER BY id").fetchall():
+            stored = self.get_document(doc_id)
+            if stored is not None:
+                yield stored
+
+    def unit_ids_matching(self, filters: Filters) -> list[int]:
+        """Ids of every unit whose document passes the filters."""
+        clauses, params = [], []
+        if filters.since:
+            clauses.append("d.submitted >= ?")
+            params.append(filters.since)
+        if filters.until:
+            clauses.append("d.submitted <= ?")
+            params.append(filters.until)
+        if filters.source:
+            clauses.append("d.source = ?")
+            params.append(filters.source)
+        for role, name in (("party", filters.party), ("author", filters.author)):
+            if name:
+                clauses.append(
+                    "d.id IN (SELECT document_id FROM document_people WHERE role = ? AND name = ?)"
+                )
+                params += [role, name]
+        where = " AND ".join(clauses) or "1"
+        rows = self.conn.execute(
+            f"SELECT u.id FROM units u JOIN documents d ON d.id = u.document_id WHERE {where}", params
+        )
+        return [r[0] for r in rows]
+
+    # -- statistics --------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "documents": one("SELECT count(*) FROM documents"),
+            "questions": one("SELECT count(*) FROM questions"),
+            "answered_questions": one("SELECT count(*) FROM questions WHERE answer IS NOT NULL"),
+            "units": one("SELECT count(*) FROM units"),
+        }
+
+    def counts_by_collection_and_year(self) -> list[dict]:
+        rows = self.conn.execute(
+            """SELECT source, substr(submitted, 1, 4) AS year, count(*) AS documents
+               FROM documents GROUP BY source, year ORDER BY source, year"""
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def facet(self, role: str, limit: int = 500) -> list[tuple[str, int]]:
+        """Most frequent parties or authors, for filter menus."""
+        rows = self.conn.execute(
+            """SELECT name, count(*) AS n FROM document_people WHERE role = ?
+               GROUP BY name ORDER BY n DESC, name LIMIT ?""",
+            (role, limit),
+        ).fetchall()
+        return [(r["name"], r["n"]) for r in rows]

@@ -1,0 +1,86 @@
+"""Search units: what gets embedded and indexed for each document.
+
+Per document: one ``intro`` unit (title and intro, the context every question
+of a letter shares, indexed once rather than repeated in each question), and
+per question one ``question`` unit (title + question) and one ``answer`` unit
+per passage of its answer. Long texts are split at sentence boundaries into
+passages that fit the model's window, so nothing is silently truncated.
+Intro units hang on the document's first question, so a hit on the context
+shows the letter's first question and its answer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from . import nlp
+from .documents import Document
+from .store import UnitDraft
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+
+def split_passages(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[str]:
+    """Greedily pack whole sentences into passages of at most ``max_tokens`` tokens.
+
+    ``count_tokens`` includes the prompt and special tokens, so the budget for
+    sentences is what remains after the overhead of an empty passage.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    if count_tokens([text])[0] <= max_tokens:
+        return [text]
+    overhead = count_tokens([""])[0]
+    budget = max_tokens - overhead
+    pieces = []
+    for sentence in nlp.sentences(text):
+        pieces.extend(_split_long_sentence(sentence, count_tokens, budget))
+    sizes = [n - overhead for n in count_tokens(pieces)]
+    passages, current, used = [], [], 0
+    for piece, size in zip(pieces, sizes):
+        if current and used + size > budget:
+            passages.append(" ".join(current))
+            current, used = [], 0
+        current.append(piece)
+        used += size
+    if current:
+        passages.append(" ".join(current))
+    return passages
+
+
+def _split_long_sentence(sentence: str, count_tokens: TokenCounter, budget: int) -> list[str]:
+    """A 'sentence' longer than the window (an enumeration without full stops) is cut at words."""
+    overhead = count_tokens([""])[0]
+    if count_tokens([sentence])[0] - overhead <= budget:
+        return [sentence]
+    words = sentence.split()
+    # Sentencepiece yields at most a few tokens per Dutch word; halve until it fits.
+    step = max(1, budget // 3)
+    chunks = [" ".join(words[i:i + step]) for i in range(0, len(words), step)]
+    return [c for chunk in chunks for c in _split_long_sentence(chunk, count_tokens, budget)] \
+        if len(chunks) > 1 else [sentence]
+
+
+def question_text(document: Document, question_text: str) -> str:
+    """A sub-question ('Hoeveel?') means little alone: its letter's title gives the subject."""
+    if document.title and document.title not in question_text:
+        return f"{document.title}\n{question_text}"
+    return question_text
+
+
+def make_units(document: Document, count_tokens: TokenCounter, max_tokens: int) -> list[UnitDraft]:
+    if not document.questions:
+        return []
+    units: list[UnitDraft] = []
+    context = "\n".join(t for t in (document.title, document.intro) if t.strip())
+    if document.intro.strip():
+        units += [UnitDraft(0, "intro", part, text)
+                  for part, text in enumerate(split_passages(context, count_tokens, max_tokens))]
+    for position, question in enumerate(document.questions):
+        text = question_text(document, question.text)
+        units += [UnitDraft(position, "question", part, t)
+                  for part, t in enumerate(split_passages(text, count_tokens, max_tokens))]
+        if question.answer:
+            units += [UnitDraft(position, "answer", part, t)
+                      for part, t in enumerate(split_passages(question.answer, count_tokens, max_tokens))]
+    return units
