@@ -91,7 +91,7 @@ class Indexer:
                 doc_id, status = self.store.upsert_document(document, units)
                 setattr(report, status, getattr(report, status) + 1)
                 report.document_ids.append(doc_id)
-            if report.changed or generation.current_id(self.settings.home) is None:
+            if report.changed or self._index_is_stale():
                 self._build_and_swap(report, progress)
         report.seconds = time.perf_counter() - started
         return report
@@ -113,6 +113,12 @@ class Indexer:
                 self._build_and_swap(IngestReport(), progress=False)
         return deleted
 
+    def _index_is_stale(self) -> bool:
+        """True when no index serves, or it was built before the store's last change
+        (an earlier run stored documents and died before it swapped the index in)."""
+        manifest = generation.serving_manifest(self.settings.home)
+        return manifest is None or manifest.store_revision != self.store.revision()
+
     def _check_units_model(self, force: bool = False) -> None:
         """Units are cut to the model's window: re-split them when the model changed."""
         tokenizer_id = f"{self.settings.model_id}:{self.encoder.max_tokens}"
@@ -126,6 +132,7 @@ class Indexer:
         self.store.set_meta("units_tokenizer", tokenizer_id)
 
     def _build_and_swap(self, report: IngestReport, progress: bool) -> None:
+        revision = self.store.revision()
         units = list(self.store.iter_units())
         ids = np.array([u.id for u in units], dtype=np.int64)
         cache = EmbeddingCache(self.settings.cache_path)
@@ -138,7 +145,8 @@ class Indexer:
         if len(units) == 0:
             vectors = np.zeros((0, self.encoder.dim), dtype=np.float32)
         gen_id = generation.write_generation(
-            self.settings.home, ids, vectors, ((u.id, u.text) for u in units), self.encoder.model_id
+            self.settings.home, ids, vectors, ((u.id, u.text) for u in units), self.encoder.model_id,
+            store_revision=revision,
         )
         generation.activate(self.settings.home, gen_id)
         generation.prune(self.settings.home)

@@ -225,6 +225,17 @@ class Store:
             (key, value),
         )
 
+    def revision(self) -> int:
+        """Counts committed content changes; an index built from an older revision is stale."""
+        return int(self.get_meta("revision", "0"))
+
+    @staticmethod
+    def _bump_revision(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('revision', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
     # -- writing -----------------------------------------------------------
 
     def find_document(self, source: str, external_id: str) -> tuple[int, str] | None:
@@ -264,6 +275,7 @@ class Store:
                 ).lastrowid
             self._insert_people(conn, doc_id, document)
             self._insert_questions(conn, doc_id, document.questions, units)
+            self._bump_revision(conn)
         return doc_id, "replaced" if existing else "added"
 
     @staticmethod
@@ -305,10 +317,14 @@ class Store:
                     "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)",
                     [(qids[u.question_position], doc_id, u.kind, u.part, u.text) for u in units],
                 )
+            self._bump_revision(conn)
 
     def delete_document(self, doc_id: int) -> bool:
         with self.transaction() as conn:
-            return conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+            deleted = conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+            if deleted:
+                self._bump_revision(conn)
+        return deleted
 
     # -- reading -----------------------------------------------------------
 

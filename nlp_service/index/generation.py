@@ -51,6 +51,7 @@ class Manifest:
     dense_kind: str
     units: int
     files: dict  # name -> {"size": int, "sha256": str}
+    store_revision: int = 0  # the store revision the index was built from
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
@@ -90,6 +91,7 @@ def write_generation(
     unit_texts: Iterable[tuple[int, str]],
     model_id: str,
     dense_kind: str | None = None,
+    store_revision: int = 0,
 ) -> str:
     """Build a complete generation folder (not yet serving); returns its id."""
     gen_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -104,7 +106,7 @@ def write_generation(
         fsync_path(tmp / name)
         files[name] = {"size": (tmp / name).stat().st_size, "sha256": _file_digest(tmp / name)}
     manifest = Manifest(gen_id, FORMAT_VERSION, time.time(), model_id, int(vectors.shape[1]),
-                        dense.kind, int(len(unit_ids)), files)
+                        dense.kind, int(len(unit_ids)), files, store_revision)
     atomic_write_text(tmp / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2))
     fsync_path(tmp)
     tmp.rename(final)
@@ -136,6 +138,17 @@ def prune(home: Path, keep: int = 2) -> list[str]:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path.name)
     return removed
+
+
+def serving_manifest(home: Path) -> Manifest | None:
+    """The manifest of the serving generation, or None when there is none."""
+    gen_id = current_id(home)
+    if gen_id is None:
+        return None
+    try:
+        return Manifest.read(generations_dir(home) / gen_id / MANIFEST_FILE)
+    except IndexUnavailableError:
+        return None
 
 
 class Generation:

@@ -1,0 +1,138 @@
+"""Crash safety, concurrent readers during a swap, and one writer at a time."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nlp_service.cli import main
+from nlp_service.documents import Document, Question
+from nlp_service.index import generation as gen
+from nlp_service.locking import WriteLock
+from nlp_service.pipeline import Indexer
+from nlp_service.search import SearchEngine
+from nlp_service.store import Store, UnitDraft
+
+pytestmark = pytest.mark.model
+DRIVER = Path(__file__).with_name("crash_driver.py")
+NEW_LETTER = """Indiendatum: 5 mei 2021
+
+Door: Anna de Vries
+
+Inleiding over de nieuwe fietsenstalling bij het Stationsplein.
+
+Vragen:
+
+  1. Wanneer opent de ondergrondse fietsenstalling Lammenschans?
+
+Anna de Vries
+Partij Sleutelstad
+
+Antwoorddatum: 1 juni 2021
+
+Wanneer opent de ondergrondse fietsenstalling Lammenschans?
+
+Antwoord: De fietsenstalling Lammenschans opent in september.
+"""
+
+
+def run_driver(settings, point, *args):
+    env = dict(os.environ, NLP_SERVICE_HOME=str(settings.home), NLP_SERVICE_MODEL_DIR=str(settings.model_dir))
+    return subprocess.run([sys.executable, str(DRIVER), point, *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def search_sources(settings, query):
+    engine = SearchEngine(settings)
+    return [r.document["external_id"] for r in engine.search(engine.make_request(query, k=3, mode="lexical")).results]
+
+
+@pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
+def test_ingest_killed_keeps_old_index_and_next_run_completes(writable_settings, tmp_path, point):
+    folder = tmp_path / "leiden"
+    folder.mkdir()
+    (folder / "2021-05-05-fietsenstalling.txt").write_text(NEW_LETTER, encoding="utf-8")
+    serving = gen.current_id(writable_settings.home)
+    counts = Store(writable_settings.store_path).counts()
+
+    killed = run_driver(writable_settings, point, "ingest", "-q", str(folder))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    assert gen.current_id(writable_settings.home) == serving, "the old generation still serves"
+    assert search_sources(writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
+    assert Store(writable_settings.store_path).counts()["documents"] >= counts["documents"], "nothing stored is lost"
+
+    finished = run_driver(writable_settings, "none", "ingest", "-q", str(folder))
+    assert finished.returncode == 0, finished.stderr
+    assert gen.current_id(writable_settings.home) != serving
+    assert search_sources(writable_settings, "fietsenstalling Lammenschans")[0] == "2021-05-05-fietsenstalling"
+    assert not [p for p in gen.generations_dir(writable_settings.home).iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
+def test_reindex_killed_keeps_old_index_and_next_run_completes(writable_settings, point):
+    # A document in the store that the index does not have yet, so reindex must embed it.
+    store = Store(writable_settings.store_path)
+    doc = Document("leiden", "fietsenstalling", "Fietsenstalling", "2021-05-05",
+                   questions=[Question("1", "Wanneer opent de fietsenstalling Lammenschans?",
+                                       "De fietsenstalling Lammenschans opent in september.")])
+    store.upsert_document(doc, [UnitDraft(0, "question", 0, doc.questions[0].text),
+                                UnitDraft(0, "answer", 0, doc.questions[0].answer)])
+    serving = gen.current_id(writable_settings.home)
+
+    killed = run_driver(writable_settings, point, "reindex", "-q")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert gen.current_id(writable_settings.home) == serving
+    assert search_sources(writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
+
+    finished = run_driver(writable_settings, "none", "reindex", "-q")
+    assert finished.returncode == 0, finished.stderr
+    assert search_sources(writable_settings, "fietsenstalling Lammenschans")[0] == "fietsenstalling"
+
+
+def test_searches_keep_answering_while_reindex_swaps(writable_settings):
+    engine = SearchEngine(writable_settings)
+    engine.warm_up()
+    first = engine.generation().id
+    errors, answered, seen = [], [0], set()
+    stop = threading.Event()
+
+    def search_loop():
+        while not stop.is_set():
+            try:
+                results = engine.search(engine.make_request("sociale huurwoningen", k=5)).results
+                assert results
+                answered[0] += 1
+                seen.add(engine.generation().id)
+            except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                errors.append(repr(exc))
+
+    thread = threading.Thread(target=search_loop)
+    thread.start()
+    try:
+        for _ in range(2):
+            done = run_driver(writable_settings, "none", "reindex", "-q")
+            assert done.returncode == 0, done.stderr
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert errors == []
+    assert answered[0] > 5
+    assert first in seen and len(seen) >= 2, "the searcher moved to the new generation without a restart"
+
+
+def test_second_writer_is_refused_with_a_clear_message(writable_settings, data_dir):
+    with WriteLock(writable_settings.home, "ingest"):
+        result = CliRunner().invoke(main, ["--home", str(writable_settings.home), "--model-dir",
+                                           str(writable_settings.model_dir), "reindex", "-q"])
+    assert result.exit_code == 1
+    assert "another writer is running" in result.output and "ingest" in result.output
+    assert "Traceback" not in result.output
+    # and once the first writer is gone, writing works again
+    assert Indexer(writable_settings).reindex().generation
