@@ -1,0 +1,497 @@
+"""The layout splitter: intro, numbered questions, answer blocks and leftovers.
+
+Three shapes are recognised:
+
+* interleaved: answer headers at line start (``Antwoord 2``, ``Antwoord op vraag
+  3 en 4``, ``Antwoord:``, ``Ad 2)``) between the questions. This covers the
+  Tweede Kamer Aanhangsel (``Vraag N`` / ``Antwoord N``), answer letters and the
+  Leiden layout (question list, then each question repeated above ``Antwoord:``);
+* separate: the questions first, the answers after ``Antwoorddatum`` or in a
+  field of their own (the Belgian export), numbered inline or not at all;
+* unsplittable: no numbering. Paragraphs that ask something (end in ``?``)
+  become questions 1..n; otherwise the body is kept as one question ``1`` (or,
+  with no question mark at all, as intro only). Either way a warning says so.
+
+The splitter only finds structure; :mod:`.linker` decides which question an
+answer block belongs to. Nothing is dropped: what fits no question or answer
+goes to ``Layout.other``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .markers import (
+    Marker,
+    answer_chain,
+    answer_headers,
+    candidates_of_style,
+    inline_answer_markers,
+    question_markers,
+    smallest_unused,
+)
+from .similarity import ECHO_THRESHOLD, best_match
+
+
+@dataclass
+class QuestionItem:
+    numbers: tuple[int, ...]
+    text: str
+
+    @property
+    def label(self) -> str:
+        return number_label(self.numbers)
+
+
+@dataclass
+class AnswerBlock:
+    """One stretch of answer text and the evidence for the question(s) it answers."""
+
+    text: str
+    numbers: tuple[int, ...] = ()  # named by its own header or inline marker
+    echoes: list[str] = field(default_factory=list)  # question text repeated just above it
+    pending: tuple[int, ...] = ()  # questions it follows in the layout, when it names none
+
+
+@dataclass
+class Layout:
+    intro: str = ""
+    questions: list[QuestionItem] = field(default_factory=list)
+    answers: list[AnswerBlock] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    signature: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def number_label(numbers: tuple[int, ...]) -> str:
+    """``(3,)`` -> ``"3"``; a question asked under a combined header ``(2, 3)`` -> ``"2 en 3"``."""
+    if len(numbers) == 1:
+        return str(numbers[0])
+    return ", ".join(str(n) for n in numbers[:-1]) + " en " + str(numbers[-1])
+
+
+# --- text clean-up -----------------------------------------------------------
+
+_FURNITURE = re.compile(
+    r"^(?:[^\n]*Tweede Kamer, vergaderjaar \d{4}[–-]\d{4}, (?:Aanhangsel|Vragen)(?: \d+)?|[ \t]*(?:ah|kv)-tk-[\w-]+)[ \t]*$\n?",
+    re.MULTILINE,
+)
+_CLOSING = re.compile(r"^[ \t]*(?:Mededeling[ \t]*$|Toelichting[ \t]*(?::|$))", re.MULTILINE)
+_ANSWER_SECTION = re.compile(
+    r"^[ \t]*(?:Antwoorddatum|Datum (?:van )?(?:het )?(?:antwoord|beantwoording)|(?:Antwoorden|Beantwoording)[ \t]*:?[ \t]*$)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_FOOTNOTE_LINE = re.compile(r"[ \t]*\d{1,2}\)[ \t]")
+_RULE_LINE = re.compile(r"[ \t]*_{5,}[ \t]*$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_ASKS = re.compile(r"\?[\s\d)\]]*$")  # ends with "?", perhaps followed by a footnote mark "1)"
+
+
+def normalize(text: str) -> str:
+    """Unify line ends and spaces; keep every word."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = re.sub(r"[\xa0\u2007\u202f\t]", " ", text)
+    text = re.sub(r"[ ]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def strip_page_furniture(text: str) -> tuple[str, list[str]]:
+    """Remove running headers/footers of Tweede Kamer PDFs (``...Aanhangsel 2``, ``ah-tk-...``)."""
+    removed = [m.group(0).strip() for m in _FURNITURE.finditer(text)]
+    return _FURNITURE.sub("", text), [line for line in removed if line]
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in _BLANK_LINE.split(text) if p.strip()]
+
+
+def _looks_like_signature(paragraph: str) -> bool:
+    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+    return 1 <= len(lines) <= 4 and all(
+        len(line.split()) <= 6 and line[0].isupper() and line[-1] not in "?.!:;," for line in lines
+    )
+
+
+def _cut_closing(text: str) -> tuple[str, list[str]]:
+    """Cut where closing matter begins: a ``Mededeling``/``Toelichting`` section, the ``Antwoorddatum`` line."""
+    cut = min((m.start() for m in (_CLOSING.search(text), _ANSWER_SECTION.search(text)) if m), default=None)
+    if cut is None:
+        return text.strip(), []
+    return text[:cut].strip(), [text[cut:].strip()]
+
+
+def _split_signature(text: str) -> tuple[str, list[str]]:
+    """Signature lines under the last question: "Name\nParty", as paragraphs, or as lines of PDF text."""
+    signature: list[str] = []
+    units = _units(text)
+    while len(units) >= 2 and _looks_like_signature(units[-1]) and len(signature) < 4:
+        signature = [line.strip() for line in units[-1].splitlines() if line.strip()] + signature
+        text = text[: text.rindex(units.pop())]
+    return text.strip(), signature
+
+
+def _units(text: str) -> list[str]:
+    """Paragraphs; for text without blank lines (from PDF), its lines."""
+    paragraphs = _paragraphs(text)
+    if len(paragraphs) == 1:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    return paragraphs
+
+
+def _split_footnotes(text: str) -> tuple[str, str]:
+    """Trailing ``1) source, date`` lines (and a ``_____`` rule above them) end a DOCX."""
+    lines = text.split("\n")
+    cut = len(lines)
+    while cut and (not lines[cut - 1].strip() or _FOOTNOTE_LINE.match(lines[cut - 1])):
+        cut -= 1
+    if not any(_FOOTNOTE_LINE.match(line) for line in lines[cut:]):
+        return text, ""
+    if cut and _RULE_LINE.match(lines[cut - 1]):
+        cut -= 1
+    if cut == 0:
+        return text, ""
+    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
+
+
+# --- entry point -------------------------------------------------------------
+
+
+def split_layout(text: str, answer_text: str | None = None, is_question: bool = False) -> Layout:
+    """Split one document.
+
+    ``answer_text`` is given when an export keeps answers apart; ``is_question``
+    when ``text`` is an export's question field, which asks something even
+    without a question mark ("Graag de cijfers per jaar.").
+    """
+    body, furniture = strip_page_furniture(normalize(text))
+    if answer_text is not None or is_question:
+        layout = _split_separate(body, normalize(answer_text or ""), is_question)
+    elif headers := answer_headers(body):
+        layout = _split_interleaved(body, headers)
+    else:
+        layout = _split_separate(*_cut_answer_section(body))
+    layout.other.extend(furniture)
+    return layout
+
+
+def _cut_answer_section(body: str) -> tuple[str, str]:
+    """Questions before ``Antwoorddatum`` (after the first question), answers after it."""
+    chain = question_markers(body)
+    if not chain:
+        return body, ""
+    match = next((m for m in _ANSWER_SECTION.finditer(body) if m.start() > chain[0].start), None)
+    if not match:
+        return body, ""
+    return body[: match.start()], body[match.start():]
+
+
+# --- questions ---------------------------------------------------------------
+
+
+def split_questions(text: str, is_question: bool = False) -> Layout:
+    """Intro and numbered questions of a question text (answers not included)."""
+    layout = Layout()
+    text, footnotes = _split_footnotes(text)  # "1) source" lines would pass for question 1
+    chain = question_markers(text)
+    if not chain:
+        layout = _split_unnumbered(text, is_question)
+        layout.other.extend([footnotes] if footnotes else [])
+        return layout
+    layout.intro = text[: chain[0].start].strip()
+    for marker, following in zip(chain, chain[1:] + [None]):
+        raw = text[marker.end: following.start if following else len(text)]
+        _add_question(layout, marker.numbers, raw)
+    if footnotes:
+        layout.other.append(footnotes)
+    return layout
+
+
+def _add_question(layout: Layout, numbers: tuple[int, ...], raw: str) -> None:
+    kept, leftovers = _cut_closing(raw)
+    kept, signature = _split_signature(kept)
+    layout.questions.append(QuestionItem(numbers, kept))
+    layout.other.extend(leftovers)
+    if signature:
+        layout.signature = signature
+        layout.other.append("\n".join(signature))
+
+
+def _split_unnumbered(text: str, is_question: bool = False) -> Layout:
+    """No numbering: paragraphs that ask something become questions 1..n."""
+    paragraphs = _paragraphs(text)
+    asking = [i for i, p in enumerate(paragraphs) if _ASKS.search(p)]
+    if len(paragraphs) > 1 and asking:
+        first, last = asking[0], asking[-1]
+        layout = Layout(intro="\n\n".join(paragraphs[:first]))
+        for number, paragraph in enumerate(paragraphs[first: last + 1], start=1):
+            layout.questions.append(QuestionItem((number,), paragraph))
+        layout.other.extend(paragraphs[last + 1:])
+        layout.warnings.append("questions are not numbered: numbered by paragraph")
+        return layout
+    if "?" in text or (is_question and text.strip()):
+        layout = Layout(questions=[QuestionItem((1,), text.strip())])
+        if len(paragraphs) > 1 or re.search(r"\?.*\?", text, re.S):
+            layout.warnings.append("no numbered questions found: kept as one question")
+        return layout
+    return Layout(intro=text.strip(), warnings=["no questions found: kept as intro"])
+
+
+# --- answers kept apart ------------------------------------------------------
+
+
+def _split_separate(question_text: str, answer_text: str, is_question: bool = False) -> Layout:
+    layout = split_questions(question_text, is_question)
+    if answer_text.strip():
+        answers, leftovers = split_answers(answer_text, layout.questions)
+        layout.answers.extend(answers)
+        layout.other.extend(leftovers)
+    return layout
+
+
+def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[AnswerBlock], list[str]]:
+    """Answer blocks of an answer text that follows all questions, and leftover pieces."""
+    text, footnotes = _split_footnotes(text.strip())
+    leftovers = [footnotes] if footnotes else []
+    section = _ANSWER_SECTION.match(text)
+    if section and section.group(0).strip().lower().startswith(("antwoorddatum", "datum")):
+        line_end = text.find("\n")
+        leftovers.insert(0, text[: line_end if line_end >= 0 else len(text)].strip())
+        text = text[line_end:].strip() if line_end >= 0 else ""
+    numbers = tuple(n for q in questions for n in q.numbers)
+    if not text:
+        return [], leftovers
+    if len(questions) <= 1:
+        return [AnswerBlock(text, pending=numbers or (1,))], leftovers
+    chain = answer_chain(inline_answer_markers(text), max(numbers))
+    if chain:
+        blocks, preamble = _blocks_from_chain(text, chain)
+        return _split_rounds(blocks, set(numbers)), leftovers + preamble
+    blocks, preamble = _blocks_from_echoes(text, questions)
+    if blocks:
+        return blocks, leftovers + preamble
+    return [AnswerBlock(text, pending=numbers)], leftovers
+
+
+def _blocks_from_chain(text: str, chain: list[Marker]) -> tuple[list[AnswerBlock], list[str]]:
+    preamble = text[: chain[0].start].strip()
+    blocks = [
+        AnswerBlock(text[m.end: nxt.start if nxt else len(text)].strip(), numbers=m.numbers)
+        for m, nxt in zip(chain, chain[1:] + [None])
+    ]
+    if preamble and chain[0].first > 1:
+        # "...text... 2. ..." : what precedes the first number answers the questions before it
+        return [AnswerBlock(preamble, numbers=tuple(range(1, chain[0].first)))] + blocks, []
+    return blocks, [preamble] if preamble else []
+
+
+def _split_rounds(blocks: list[AnswerBlock], numbers: set[int]) -> list[AnswerBlock]:
+    """Several services answering in turn: ``Defensie1. ... 2. ... Ambtenarenzaken1. ... 2. ...``.
+
+    A second complete run 1..n inside the last answer starts a new round; a
+    shorter list (``1. ... 2. ...`` of three questions) stays inside the answer.
+    """
+    for _ in range(10):
+        last = blocks[-1]
+        chain = answer_chain(inline_answer_markers(last.text), max(numbers))
+        covered = {n for m in chain for n in m.numbers}
+        if covered != numbers or last.text[: chain[0].start].rstrip().endswith(":"):
+            break
+        rest, _ = _blocks_from_chain(last.text, chain)
+        last.text = last.text[: chain[0].start].strip()
+        blocks.extend(rest)
+    return blocks
+
+
+def _blocks_from_echoes(text: str, questions: list[QuestionItem]) -> tuple[list[AnswerBlock], list[str]]:
+    """Answers that repeat their question (unnumbered) above the answer paragraphs."""
+    texts = [q.text for q in questions]
+    blocks: list[AnswerBlock] = []
+    preamble: list[str] = []
+    paragraphs = _paragraphs(text)
+    if len(paragraphs) < 2:
+        return [], []
+    for paragraph in paragraphs:
+        _, score = best_match(paragraph, texts)
+        if score >= ECHO_THRESHOLD and "?" in paragraph:  # see _split_echo_tail
+            if not blocks or blocks[-1].text:
+                blocks.append(AnswerBlock(""))
+            blocks[-1].echoes.append(paragraph)
+        elif blocks:
+            blocks[-1].text = (blocks[-1].text + "\n\n" + paragraph).strip()
+        else:
+            preamble.append(paragraph)
+    if not blocks:
+        return [], []
+    return blocks, ["\n\n".join(preamble)] if preamble else []
+
+
+# --- interleaved -------------------------------------------------------------
+
+
+@dataclass
+class _Span:
+    kind: str  # "q" or "a"
+    marker: Marker
+    text: str = ""
+
+
+def _anchor_group(candidates: list[Marker], lo: int, hi: int, used: set[int], wanted: tuple[int, ...]) -> list[Marker]:
+    """The questions asked between two answers.
+
+    They sit right before the answer, so the run starts at the *last* marker
+    carrying the next unused number (a list inside the previous answer may
+    repeat that number earlier) and continues forward.
+    """
+    region = [c for c in candidates if lo <= c.start and c.end <= hi and not used & set(c.numbers)]
+    expected = smallest_unused(used)
+    starts = [c for c in region if c.first == expected]
+    if not starts and wanted:
+        starts = [c for c in region if c.first == min(wanted)]
+    if not starts:
+        return []
+    group = [starts[-1]]
+    taken = set(used) | set(starts[-1].numbers)
+    for candidate in region:
+        fits = candidate.first == smallest_unused(taken) and not taken & set(candidate.numbers)
+        if fits and candidate.start >= group[-1].end:
+            group.append(candidate)
+            taken |= set(candidate.numbers)
+    used |= taken
+    return group
+
+
+def _interleaved_spans(text: str, headers: list[Marker]) -> list[_Span]:
+    candidates = candidates_of_style(text, question_markers(text))
+    spans: list[_Span] = []
+    used: set[int] = set()
+    cursor = 0
+    for header in [*headers, None]:
+        end = header.start if header else len(text)
+        spans += [_Span("q", m) for m in _anchor_group(candidates, cursor, end, used, header.numbers if header else ())]
+        if header:
+            spans.append(_Span("a", header))
+            cursor = header.end
+    for span, following in zip(spans, spans[1:] + [None]):
+        span.text = text[span.marker.end: following.marker.start if following else len(text)]
+    return spans
+
+
+def _split_echo_tail(text: str, questions: list[str]) -> tuple[str, list[str]]:
+    """Split off the question(s) repeated at the end of ``text``, just above an ``Antwoord:``.
+
+    The first paragraph of ``text`` is never a repetition: it is the question
+    or the answer that follows the marker. A repetition asks something (has a
+    ``?``): "Ja, het college is bekend met het bericht." shares nearly all its
+    words with the question it answers.
+    """
+    echoes: list[str] = []
+    remaining = text.rstrip()
+    while remaining:
+        units = _units(remaining)
+        if len(units) < 2:
+            break
+        last = units[-1]
+        if "\n" in last:
+            last = last.splitlines()[-1].strip()
+        _, score = best_match(last, questions)
+        if score < ECHO_THRESHOLD or "?" not in last:
+            break
+        echoes.insert(0, last)
+        remaining = remaining[: remaining.rindex(last)].rstrip()
+    return remaining, echoes
+
+
+def _question_draft(text: str) -> str:
+    """What a repeated question is compared with: the question up to its first line-ending ``?``.
+
+    The span of the last question before the answers also holds the signature
+    and the first repetition; those must not blur the comparison.
+    """
+    end = re.search(r"\?[ \t]*(?:\n|$)", text)
+    return text[: end.end()].strip() if end else (_paragraphs(text) or [""])[0]
+
+
+def _split_interleaved(text: str, headers: list[Marker]) -> Layout:
+    spans = _interleaved_spans(text, headers)
+    if not any(span.kind == "q" for span in spans):
+        return _split_paragraph_questions(text, headers)
+    layout = Layout(intro=text[: spans[0].marker.start].strip())
+    drafts = [_question_draft(span.text) for span in spans if span.kind == "q"]
+    echoes_before: dict[int, list[str]] = {}
+    for index, (span, following) in enumerate(zip(spans, spans[1:])):
+        if following.kind == "a" and not following.marker.numbers:
+            span.text, echoes_before[index + 1] = _split_echo_tail(span.text, drafts)
+    groups = _collect(layout, spans, echoes_before)
+    _assign_pending(layout.answers, groups)
+    return layout
+
+
+def _collect(layout: Layout, spans: list[_Span], echoes_before: dict[int, list[str]]) -> list[tuple[int, ...]]:
+    """Fill questions and answer blocks; return, per answer, the questions right before it."""
+    groups: list[tuple[int, ...]] = []
+    group: list[int] = []
+    for index, span in enumerate(spans):
+        last = index == len(spans) - 1
+        if last:
+            span.text, footnotes = _split_footnotes(span.text)
+            if footnotes:
+                layout.other.append(footnotes)
+        if span.kind == "q":
+            _add_question(layout, span.marker.numbers, span.text)
+            group.extend(span.marker.numbers)
+            continue
+        kept, leftovers = _cut_closing(span.text) if last else (span.text.strip(), [])
+        layout.other.extend(leftovers)
+        echoes = echoes_before.get(index, [])
+        layout.other.extend(echoes)  # the repeated question: a copy, kept so nothing is lost
+        layout.answers.append(AnswerBlock(kept, numbers=span.marker.numbers, echoes=echoes, pending=tuple(group)))
+        groups.append(tuple(group))
+        group = []
+    return groups
+
+
+def _assign_pending(blocks: list[AnswerBlock], groups: list[tuple[int, ...]]) -> None:
+    """Which questions an answer without number or repeated question follows.
+
+    After one ``Antwoord:`` the questions just before it are answered together;
+    n questions followed by n bare ``Antwoord:`` headers are answered in order.
+    A bare ``Antwoord:`` with no question before it is left to the linker,
+    which treats it as a further paragraph of the previous answer.
+    """
+    index = 0
+    while index < len(blocks):
+        block, group = blocks[index], groups[index]
+        if block.numbers or block.echoes or not group:  # pending stays the group: the linker's fallback
+            index += 1
+            continue
+        run = 1
+        while index + run < len(blocks) and _bare(blocks[index + run], groups[index + run]):
+            run += 1
+        if run == len(group) > 1:
+            for offset, number in enumerate(group):
+                blocks[index + offset].pending = (number,)
+            index += run
+        else:
+            index += 1
+
+
+def _bare(block: AnswerBlock, group: tuple[int, ...]) -> bool:
+    """An ``Antwoord:`` with no number, no repeated question and no question right before it."""
+    return not (group or block.numbers or block.echoes)
+
+
+def _split_paragraph_questions(text: str, headers: list[Marker]) -> Layout:
+    """``Antwoord:`` headers but no numbered questions: the paragraph above each is its question."""
+    layout = Layout(warnings=["questions are not numbered: the paragraph above each answer is taken as its question"])
+    *intro, question = _units(text[: headers[0].start]) or [""]
+    layout.intro = "\n\n".join(intro)
+    number = 0
+    for header, following in zip(headers, headers[1:] + [None]):
+        number = max(header.numbers) if header.numbers else number + 1
+        numbers = header.numbers or (number,)
+        layout.questions.append(QuestionItem(numbers, question))
+        paragraphs = _units(text[header.end: following.start if following else len(text)])
+        question = paragraphs.pop() if following and len(paragraphs) > 1 else ""
+        layout.answers.append(AnswerBlock("\n\n".join(paragraphs), numbers=numbers))
+    return layout
