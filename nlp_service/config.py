@@ -70,6 +70,8 @@ class Settings:
     max_k: int = field(default_factory=lambda: _env_int("MAX_K", 100))
     #: comma-separated origins allowed by CORS; empty = CORS off
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", ""))
+    #: the embedding cache file; empty = ``<home>/embeddings.sqlite``. Several homes may share one.
+    cache_file: str = field(default_factory=lambda: _env("CACHE", ""))
     #: the shared corpus (demo, evaluation, benchmarks)
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA", str(REPO_ROOT.parent / "shared" / "data"))))
 
@@ -94,7 +96,7 @@ class Settings:
 
     @property
     def cache_path(self) -> Path:
-        return self.home / "embeddings.sqlite"
+        return Path(self.cache_file) if self.cache_file else self.home / "embeddings.sqlite"
 
 
 def load_settings(**overrides) -> Settings:

@@ -1,18 +1,30 @@
-"""The bundled demo corpus: which parts of the shared data the demo loads."""
+"""The bundled demo corpus: which parts of the shared data the demo loads.
+
+The demo loads the Leiden letter, all Tweede Kamer documents and the first
+``BELGIAN_DEMO_RECORDS`` Belgian questions: the full Belgian set takes longer
+than five minutes to embed on a 2-core machine (see README), and the first
+records already span every ministry and party.
+"""
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
-DEMO_PARTS = (
-    "leiden",
-    "tweedekamer-2024/documents.csv",
-    "dekamer-2017/questions.jsonl",
-)
+from .fsutil import atomic_write_text
+
+BELGIAN_DEMO_RECORDS = 1000
+BELGIAN_EXPORT = Path("dekamer-2017") / "questions.jsonl"
+WHOLE_PARTS = (Path("leiden"), Path("tweedekamer-2024") / "documents.csv")
 
 
-def demo_paths(data_dir: Path) -> list[Path]:
-    paths = [Path(data_dir) / part for part in DEMO_PARTS]
-    missing = [str(p) for p in paths if not p.exists()]
+def demo_paths(data_dir: Path, workdir: Path, belgian_records: int = BELGIAN_DEMO_RECORDS) -> list[Path]:
+    """Paths to ingest; the Belgian subset is written under ``workdir`` in a folder
+    named like the original, so its documents keep the collection name ``dekamer-2017``."""
+    data_dir = Path(data_dir)
+    missing = [str(data_dir / p) for p in (*WHOLE_PARTS, BELGIAN_EXPORT) if not (data_dir / p).exists()]
     if missing:
         raise FileNotFoundError(f"demo data missing: {', '.join(missing)} (set NLP_SERVICE_DATA)")
-    return paths
+    subset = Path(workdir) / "demo" / BELGIAN_EXPORT
+    with open(data_dir / BELGIAN_EXPORT, encoding="utf-8") as src:
+        atomic_write_text(subset, "".join(itertools.islice(src, belgian_records)))
+    return [data_dir / p for p in WHOLE_PARTS] + [subset]

@@ -29,18 +29,27 @@ def _window(text: str, stems: set[str], width: int) -> tuple[int, int]:
     return start, min(len(text), start + width)
 
 
+def _mark(text: str, stems: set[str]) -> str:
+    """``text`` HTML-escaped, with every word whose stem is in ``stems`` in <mark>."""
+    out, pos = [], 0
+    for m in _WORD_RE.finditer(text):
+        if m.group(0).lower() not in nlp.STOPWORDS and nlp.stem(m.group(0).lower()) in stems:
+            out.append(html.escape(text[pos:m.start()]))
+            out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
+            pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def mark_terms(text: str, query: str) -> str:
+    """The whole of ``text`` HTML-escaped, words matching the query in <mark>."""
+    return _mark(text, query_stems(query))
+
+
 def snippet(text: str, query: str, width: int = 300) -> str:
     """An HTML-escaped excerpt around the densest matches, matches in <mark>."""
     stems = query_stems(query)
     start, end = _window(text, stems, width)
-    excerpt = text[start:end]
-    out, pos = [], 0
-    for m in _WORD_RE.finditer(excerpt):
-        if m.group(0).lower() not in nlp.STOPWORDS and nlp.stem(m.group(0).lower()) in stems:
-            out.append(html.escape(excerpt[pos:m.start()]))
-            out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
-            pos = m.end()
-    out.append(html.escape(excerpt[pos:]))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
-    return prefix + "".join(out) + suffix
+    return prefix + _mark(text[start:end], stems) + suffix

@@ -87,6 +87,11 @@ class Indexer:
             self._check_units_model()
             for document in documents:
                 report.warnings.extend(document.warnings)
+                unchanged = self.store.unchanged_document_id(document)
+                if unchanged is not None:  # skip splitting into units: the costly part of a re-ingest
+                    report.unchanged += 1
+                    report.document_ids.append(unchanged)
+                    continue
                 units = make_units(document, self.encoder.count_tokens, self.encoder.max_tokens)
                 doc_id, status = self.store.upsert_document(document, units)
                 setattr(report, status, getattr(report, status) + 1)
@@ -137,9 +142,9 @@ class Indexer:
         ids = np.array([u.id for u in units], dtype=np.int64)
         cache = EmbeddingCache(self.settings.cache_path)
         try:
-            before = cache.misses
+            before = cache.count(self.encoder.model_id)
             vectors = encode_documents_cached(self.encoder, cache, [u.text for u in units], progress=progress)
-            report.embedded = cache.misses - before
+            report.embedded = cache.count(self.encoder.model_id) - before
         finally:
             cache.close()
         if len(units) == 0:

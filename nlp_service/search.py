@@ -145,6 +145,26 @@ class SearchEngine:
     def rank_units(self, request: SearchRequest, timings: dict[str, float] | None = None,
                    exclude_document: int | None = None) -> list[tuple[int, float]]:
         """Fused (unit id, score) best first, before grouping."""
+        rankings = self.candidate_rankings(request, timings)
+        ranked = rankings[request.mode] if request.mode != "hybrid" else self.fuse(rankings, request.query)
+        if exclude_document is not None:
+            units = self.store.get_units(uid for uid, _ in ranked)
+            ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
+        return ranked
+
+    def fuse(self, rankings: dict[str, list[tuple[int, float]]], query: str) -> list[tuple[int, float]]:
+        """RRF of the retrievers' candidate lists with the weights this query gets."""
+        return reciprocal_rank_fusion(
+            {name: [uid for uid, _ in r] for name, r in rankings.items()},
+            self.weights_for(query), k=self.settings.rrf_k,
+        )
+
+    def candidate_rankings(self, request: SearchRequest,
+                           timings: dict[str, float] | None = None) -> dict[str, list[tuple[int, float]]]:
+        """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
+
+        Separate from the fusion so the evaluation can fuse one retrieval many ways.
+        """
         timings = {} if timings is None else timings
         generation = self.generation()
         allowed = None if request.filters.is_empty() else self.store.unit_ids_matching(request.filters)
@@ -160,17 +180,7 @@ class SearchEngine:
             timings["encode_ms"] = (time.perf_counter() - started) * 1000
             rankings["dense"] = generation.dense.search(vector, n, allowed)
             timings["dense_ms"] = (time.perf_counter() - started) * 1000
-        if request.mode != "hybrid":
-            ranked = rankings[request.mode]
-        else:
-            ranked = reciprocal_rank_fusion(
-                {name: [uid for uid, _ in r] for name, r in rankings.items()},
-                self.weights_for(request.query), k=self.settings.rrf_k,
-            )
-        if exclude_document is not None:
-            units = self.store.get_units(uid for uid, _ in ranked)
-            ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
-        return ranked
+        return rankings
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()

@@ -84,9 +84,12 @@ class Filters:
     party: str | None = None
     author: str | None = None
     source: str | None = None
+    #: unit kinds to search ("intro", "question", "answer"); None = all. A question -> answer
+    #: search restricts to ("answer",) so the question itself cannot be the hit.
+    kinds: tuple[str, ...] | None = None
 
     def is_empty(self) -> bool:
-        return not any((self.since, self.until, self.party, self.author, self.source))
+        return not any((self.since, self.until, self.party, self.author, self.source, self.kinds))
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,11 @@ class Store:
             (source, external_id),
         ).fetchone()
         return (row["id"], row["content_hash"]) if row else None
+
+    def unchanged_document_id(self, document: Document) -> int | None:
+        """The id of this document when the store already holds it with the same content."""
+        existing = self.find_document(document.source, document.external_id)
+        return existing[0] if existing and existing[1] == document_hash(document) else None
 
     def upsert_document(self, document: Document, units: Sequence[UnitDraft]) -> tuple[int, str]:
         """Store a document with its questions and units.
@@ -412,6 +420,9 @@ class Store:
         if filters.source:
             clauses.append("d.source = ?")
             params.append(filters.source)
+        if filters.kinds:
+            clauses.append("u.kind IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(filters.kinds)))
         for role, name in (("party", filters.party), ("author", filters.author)):
             if name:
                 clauses.append(
@@ -439,6 +450,15 @@ class Store:
         rows = self.conn.execute(
             """SELECT source, substr(submitted, 1, 4) AS year, count(*) AS documents
                FROM documents GROUP BY source, year ORDER BY source, year"""
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def collections(self) -> list[dict]:
+        """Each collection with its document count and first and last year, for filters and coverage."""
+        rows = self.conn.execute(
+            """SELECT source, count(*) AS documents, min(substr(submitted, 1, 4)) AS first_year,
+                      max(substr(submitted, 1, 4)) AS last_year
+               FROM documents GROUP BY source ORDER BY source"""
         ).fetchall()
         return [dict(r) for r in rows]
 

@@ -1,7 +1,6 @@
 """Shared fixtures: the real shared corpus, and one real index built once per test session."""
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
 
@@ -37,13 +36,10 @@ def model_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_paths(data_dir, tmp_path_factory) -> list[Path]:
-    """Leiden, all Tweede Kamer documents and the first Belgian records (as their own JSONL)."""
-    sample_dir = tmp_path_factory.mktemp("sample") / "dekamer-2017"
-    sample_dir.mkdir()
-    with open(data_dir / "dekamer-2017" / "questions.jsonl", encoding="utf-8") as src:
-        lines = list(itertools.islice(src, BELGIAN_SAMPLE))
-    (sample_dir / "questions.jsonl").write_text("".join(lines), encoding="utf-8")
-    return [data_dir / "leiden", data_dir / "tweedekamer-2024" / "documents.csv", sample_dir / "questions.jsonl"]
+    """The demo corpus's parts, with only the first Belgian records."""
+    from nlp_service.demo import demo_paths
+
+    return demo_paths(data_dir, tmp_path_factory.mktemp("sample"), belgian_records=BELGIAN_SAMPLE)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +48,10 @@ def indexed_settings(tmp_path_factory, model_dir, corpus_paths) -> Settings:
     from nlp_service.pipeline import Indexer
 
     home = tmp_path_factory.mktemp("home")
-    settings = load_settings(home=home, model_dir=model_dir)
+    # A cache kept between local runs (git-ignored); CI starts from a clean clone without it.
+    cache = Path(__file__).parent / "output" / "embeddings.sqlite"
+    cache.parent.mkdir(exist_ok=True)
+    settings = load_settings(home=home, model_dir=model_dir, cache_file=str(cache))
     report = Indexer(settings).ingest_paths(corpus_paths)
     assert report.added > 100 and not report.failed, report.summary()
     return settings

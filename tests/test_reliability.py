@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ Antwoord: De fietsenstalling Lammenschans opent in september.
 
 
 def run_driver(settings, point, *args):
-    env = dict(os.environ, NLP_SERVICE_HOME=str(settings.home), NLP_SERVICE_MODEL_DIR=str(settings.model_dir))
+    env = dict(os.environ, NLP_SERVICE_HOME=str(settings.home), NLP_SERVICE_MODEL_DIR=str(settings.model_dir),
+               NLP_SERVICE_CACHE=str(settings.cache_path))
     return subprocess.run([sys.executable, str(DRIVER), point, *args], env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -56,7 +58,9 @@ def search_sources(settings, query):
 def test_ingest_killed_keeps_old_index_and_next_run_completes(writable_settings, tmp_path, point):
     folder = tmp_path / "leiden"
     folder.mkdir()
-    (folder / "2021-05-05-fietsenstalling.txt").write_text(NEW_LETTER, encoding="utf-8")
+    # A fresh word per run: text already in the (shared) embedding cache would skip the embedding step.
+    (folder / "2021-05-05-fietsenstalling.txt").write_text(NEW_LETTER + f"Kenmerk {uuid.uuid4().hex}.\n",
+                                                          encoding="utf-8")
     serving = gen.current_id(writable_settings.home)
     counts = Store(writable_settings.store_path).counts()
 
@@ -79,7 +83,7 @@ def test_reindex_killed_keeps_old_index_and_next_run_completes(writable_settings
     # A document in the store that the index does not have yet, so reindex must embed it.
     store = Store(writable_settings.store_path)
     doc = Document("leiden", "fietsenstalling", "Fietsenstalling", "2021-05-05",
-                   questions=[Question("1", "Wanneer opent de fietsenstalling Lammenschans?",
+                   questions=[Question("1", f"Wanneer opent de fietsenstalling Lammenschans ({uuid.uuid4().hex})?",
                                        "De fietsenstalling Lammenschans opent in september.")])
     store.upsert_document(doc, [UnitDraft(0, "question", 0, doc.questions[0].text),
                                 UnitDraft(0, "answer", 0, doc.questions[0].answer)])

@@ -64,6 +64,15 @@ def test_filters_select_units_before_ranking(store):
     assert store.counts()["documents"] == 3
 
 
+def test_kinds_filter_restricts_to_answer_units(store):
+    doc = make_doc()
+    store.upsert_document(doc, units_for(doc))
+    kinds = lambda f: {store.get_units([u])[u].kind for u in store.unit_ids_matching(f)}  # noqa: E731
+    assert kinds(Filters(kinds=("answer",))) == {"answer"}
+    assert kinds(Filters(kinds=("answer",), source="dekamer")) == set()
+    assert kinds(Filters()) == {"question", "answer"}
+    assert not Filters(kinds=("answer",)).is_empty()
+
 def test_failed_write_leaves_store_unchanged(store):
     doc = make_doc()
     store.upsert_document(doc, units_for(doc))

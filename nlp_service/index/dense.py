@@ -21,7 +21,8 @@ def choose_index_type(n_vectors: int) -> str:
     return "ivfpq"
 
 
-def _empty_index(kind: str, dim: int, n_train: int) -> faiss.Index:
+def empty_index(kind: str, dim: int, n_train: int) -> faiss.Index:
+    """An untrained, empty FAISS index of ``kind`` with the service's parameters (the benchmark builds these too)."""
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
     if kind == "hnsw":
@@ -45,7 +46,7 @@ class DenseIndex:
     @classmethod
     def build(cls, vectors: np.ndarray, ids: np.ndarray, dim: int, kind: str | None = None) -> "DenseIndex":
         kind = kind or choose_index_type(len(ids))
-        base = _empty_index(kind, dim, len(ids))
+        base = empty_index(kind, dim, len(ids))
         if not base.is_trained and len(ids):
             base.train(vectors)
         index = faiss.IndexIDMap2(base)

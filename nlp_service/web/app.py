@@ -1,0 +1,45 @@
+"""The Flask app factory: configuration, blueprints, error handlers, response headers."""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.routing import BaseConverter
+
+from ..config import Settings, load_settings
+from ..search import SearchEngine
+from . import api, errors, formatting, headers, pages
+from .context import EXTENSION, ServiceContext
+
+
+class IdConverter(BaseConverter):
+    """A database id: at most 18 digits, so it always fits SQLite's 64-bit integer."""
+
+    regex = r"[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
+
+def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> Flask:
+    """Build the app over ``engine`` (or a new engine over ``settings``)."""
+    if settings is None:
+        settings = engine.settings if engine is not None else load_settings()
+    if engine is None:
+        engine = SearchEngine(settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
+    app.config["MAX_QUERY_CHARS"] = settings.max_query_chars
+    # Form fields are small (source, title); only the file part may be large.
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.url_map.converters["id"] = IdConverter
+    app.extensions[EXTENSION] = ServiceContext(settings, engine)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(pages.blueprint)
+    errors.register(app)
+    formatting.register(app)
+    headers.register(app, settings)
+    return app

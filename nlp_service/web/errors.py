@@ -1,0 +1,80 @@
+"""Every error as JSON ``{"error": ...}`` on API routes and as a friendly Dutch page elsewhere.
+
+Domain exceptions from the core map to status codes here, so views stay free of
+try/except. No response ever carries a traceback.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..embedding import ModelNotFoundError
+from ..index.generation import IndexUnavailableError
+from ..locking import WriterBusyError
+from ..parsing import ParseError
+from ..search import QueryError
+from ..store import StoreError
+from .headers import is_api_path
+
+#: core exceptions whose message is meant for the client, with their status
+DOMAIN_ERRORS: dict[type[Exception], int] = {
+    QueryError: 400,
+    ParseError: 422,
+    WriterBusyError: 409,
+    IndexUnavailableError: 503,
+    ModelNotFoundError: 503,
+    StoreError: 503,
+}
+
+#: (title, explanation) of the error page per status
+PAGE_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("Deze zoekopdracht klopt niet", "Controleer de zoektekst en de filters en probeer het opnieuw."),
+    404: ("Niet gevonden", "Deze pagina, dit document of deze vraag bestaat niet (meer)."),
+    405: ("Niet toegestaan", "Deze pagina kan niet op deze manier worden opgevraagd."),
+    413: ("Te groot", "Wat u verstuurde is groter dan de server aanneemt."),
+    503: ("Zoeken is nu niet mogelijk", "De zoekindex is er (nog) niet of is beschadigd. Probeer het later opnieuw."),
+}
+DEFAULT_PAGE_MESSAGE = ("Er ging iets mis", "Er ging aan onze kant iets mis. Probeer het later opnieuw.")
+INTERNAL_ERROR = "internal server error"
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    for exc_type in DOMAIN_ERRORS:
+        app.register_error_handler(exc_type, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def error_response(status: int, message: str) -> Response:
+    """JSON for API routes, the Dutch error page for everything else."""
+    if is_api_path(request.path):
+        response = jsonify(error=message)
+    else:
+        title, explanation = PAGE_MESSAGES.get(status, DEFAULT_PAGE_MESSAGE)
+        # Only a bad request says what was wrong; other details are for the log, not the visitor.
+        detail = message if status == 400 else None
+        response = Response(render_template("error.html", status=status, title=title,
+                                            explanation=explanation, detail=detail), mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    response = error_response(exc.code or 500, exc.description or exc.name)
+    # Keep the headers that belong to the status (Allow on 405, WWW-Authenticate on 401).
+    for name, value in exc.get_headers(request.environ):
+        if name.lower() != "content-type":
+            response.headers.add(name, value)
+    return response
+
+
+def handle_domain_error(exc: Exception) -> Response:
+    status = next(code for exc_type, code in DOMAIN_ERRORS.items() if isinstance(exc, exc_type))
+    if status >= 500:  # the operator has something to fix (no index, no model)
+        current_app.logger.warning("%s %s: %s", request.method, request.path, exc)
+    return error_response(status, str(exc))
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, INTERNAL_ERROR)

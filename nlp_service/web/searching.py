@@ -1,0 +1,47 @@
+"""Search parameters from an HTTP request, shared by the API and the page."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import abort, request
+
+from ..search import SearchRequest
+from .context import engine
+
+SEARCH_PARAMS = ("q", "k", "since", "until", "party", "author", "source", "sort", "mode")
+
+
+def search_params() -> dict[str, str]:
+    """The search parameters of the query string (GET) or of a JSON or form body (POST)."""
+    if request.method != "POST":
+        return _strings(request.args)
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            abort(400, "the body must be a JSON object of search parameters")
+        return _strings(body)
+    return _strings(request.form)
+
+
+def _strings(values: Mapping) -> dict[str, str]:
+    params = {}
+    for name in SEARCH_PARAMS:
+        value = values.get(name)
+        if value is None:
+            continue
+        # JSON numbers are fine for k; lists, objects and booleans are not parameters.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            abort(400, f"{name} must be a string")
+        params[name] = value
+    return params
+
+
+def make_search_request(params: Mapping[str, str]) -> SearchRequest:
+    """Validated by the core: a bad value raises QueryError (400)."""
+    return engine().make_request(
+        params.get("q"), params.get("k") or 10, params.get("since"), params.get("until"),
+        params.get("party"), params.get("author"), params.get("source"),
+        mode=params.get("mode") or "hybrid", sort=params.get("sort") or "relevance",
+    )

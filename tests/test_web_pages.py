@@ -1,0 +1,97 @@
+"""The server-rendered pages over the real server: content, escaping, Dutch error pages."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from live_server import base_url, call  # noqa: F401
+
+from nlp_service.search import SearchEngine
+from nlp_service.web import create_app
+from nlp_service.web.server import serve_in_thread
+
+LEIDEN_QUERY = "scheefwonen sociale huurwoningen"
+
+
+def page(base_url: str, path: str, status: int = 200, **params) -> str:
+    reply = call(base_url, path, params=params or None)
+    assert reply.status == status, (reply.status, reply.body[:300])
+    assert reply.headers.get_content_type() == "text/html"
+    return reply.text
+
+
+def leiden_hit(engine) -> dict:
+    return engine.search(engine.make_request(LEIDEN_QUERY, k=1)).results[0]
+
+
+def test_home_page_has_the_form_filters_and_coverage(base_url, engine):
+    text = page(base_url, "/")
+    assert '<html lang="nl">' in text and "<textarea" in text
+    for party, _ in engine.store.facet("party")[:5]:
+        assert f'<option value="{html.escape(party)}"' in text
+    for collection in engine.store.collections():
+        assert f"<td>{collection['source']}</td>" in text
+    assert "Wat staat erin?" in text and "2020" in text
+
+
+def test_results_show_question_answer_marks_and_links(base_url, engine):
+    hit = leiden_hit(engine)
+    text = page(base_url, "/", q=LEIDEN_QUERY)
+    assert text.index(f"/documents/{hit.document['id']}") < text.index('class="answer"')
+    assert "<mark>" in text and "Vergelijkbare vragen" in text
+    assert f'href="/questions/{hit.question["id"]}"' in text
+    assert "Partij Sleutelstad" in text and "3 februari 2020" in text
+
+
+def test_user_text_is_escaped(base_url):
+    text = page(base_url, "/", q='<script>alert("x")</script> woning', party='"><img src=x>')
+    assert "<script>alert" not in text and "<img src=x>" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_document_page_lists_every_question_and_answer(base_url, engine):
+    doc = engine.get_document(leiden_hit(engine).document["id"])
+    text = page(base_url, f"/documents/{doc['id']}")
+    for question in doc["questions"]:
+        assert f'id="vraag-{question["id"]}"' in text
+    assert text.count('class="answer"') == len(doc["questions"]) == 6
+    assert "Maarten Kersten" in text
+
+
+def test_question_page_shows_similar_questions(base_url, engine):
+    hit = leiden_hit(engine)
+    text = page(base_url, f"/questions/{hit.question['id']}")
+    assert "Vergelijkbare vragen" in text
+    assert text.count('class="result"') == 5
+
+
+@pytest.mark.parametrize("path,params,status,phrase", [
+    ("/documents/999999999", {}, 404, "Niet gevonden"),
+    ("/questions/999999999", {}, 404, "Niet gevonden"),
+    ("/documents/abc", {}, 404, "Niet gevonden"),
+    ("/bestaat-niet", {}, 404, "Niet gevonden"),
+    ("/", {"q": "woning", "since": "gisteren"}, 400, "Deze zoekopdracht klopt niet"),
+    ("/", {"q": "woning", "k": "0"}, 400, "Deze zoekopdracht klopt niet"),
+])
+def test_page_errors_are_friendly_dutch_with_the_right_status(base_url, path, params, status, phrase):
+    text = page(base_url, path, status, **params)
+    assert phrase in text and "Traceback" not in text
+
+
+def test_wrong_method_on_a_page_is_405(base_url):
+    reply = call(base_url, "/", "POST")
+    assert reply.status == 405 and "Niet toegestaan" in reply.text
+
+
+def test_static_files_are_served_locally(base_url):
+    reply = call(base_url, "/static/style.css")
+    assert reply.status == 200 and reply.headers.get_content_type() == "text/css"
+    text = page(base_url, "/")
+    assert 'src="http' not in text and 'href="http' not in text  # no CDN
+
+
+def test_search_page_without_an_index_is_503_in_dutch(tmp_path, engine):
+    settings = engine.settings.replace(home=tmp_path / "empty-home")
+    with serve_in_thread(create_app(settings, SearchEngine(settings, encoder=engine.encoder))) as url:
+        assert "Nog niets geïndexeerd" in page(url, "/")
+        assert "Zoeken is nu niet mogelijk" in page(url, "/", 503, q="woning")
