@@ -21,5 +21,6 @@ from __future__ import annotations
 
 from .api import iter_documents, parse_bytes, parse_path, parse_text, walk
 from .errors import ParseError
+from .readers import EXTENSIONS
 
-__all__ = ["ParseError", "iter_documents", "parse_bytes", "parse_path", "parse_text", "walk"]
+__all__ = ["EXTENSIONS", "ParseError", "iter_documents", "parse_bytes", "parse_path", "parse_text", "walk"]

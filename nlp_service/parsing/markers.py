@@ -14,6 +14,7 @@ match on its own.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -166,6 +167,13 @@ def question_chain(markers: list[Marker]) -> list[Marker]:
     return _best_chain(markers, start, step)
 
 
+# Bounds that keep the quadratic chain search linear-ish on hostile input (a file of
+# thousands of numbered lines): a real letter has at most a few hundred numbered
+# items, and the next number of a run never lies hundreds of candidates back.
+MAX_CHAIN_MARKERS = 3000
+CHAIN_LOOKBACK = 150
+
+
 def _best_chain(
     markers: list[Marker],
     start: Callable[[Marker], float],
@@ -176,12 +184,12 @@ def _best_chain(
     ``start`` scores a marker opening a chain; ``step`` scores it following
     another (``None``: not allowed). A number is never used twice in a chain.
     """
-    ordered = sorted((m for m in markers if m.first >= 1), key=lambda m: m.start)
+    ordered = sorted((m for m in markers if m.first >= 1), key=lambda m: m.start)[:MAX_CHAIN_MARKERS]
     best: list[tuple[float, int]] = []  # (score, index of the previous marker or -1)
     used: list[frozenset[int]] = []
     for i, marker in enumerate(ordered):
         score, previous = start(marker), -1
-        for j in range(i):
+        for j in range(max(0, i - CHAIN_LOOKBACK), i):
             if ordered[j].end > marker.start or used[j] & set(marker.numbers):
                 continue
             value = step(ordered[j], marker, used[j])
@@ -192,7 +200,15 @@ def _best_chain(
     return _backtrack(ordered, best)
 
 
+@lru_cache(maxsize=4096)
+def _smallest_unused_frozen(used: frozenset[int]) -> int:
+    return next(n for n in range(1, len(used) + 2) if n not in used)
+
+
 def smallest_unused(used: AbstractSet[int]) -> int:
+    # The chain DP asks this for the same few sets again and again: memoise the frozen ones.
+    if isinstance(used, frozenset):
+        return _smallest_unused_frozen(used)
     return next(n for n in range(1, len(used) + 2) if n not in used)
 
 

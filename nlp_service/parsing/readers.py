@@ -130,7 +130,10 @@ def detect_format(data: bytes, name: str) -> str:
 def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 with a warning."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), []
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            raise ParseError(name, f"starts like UTF-16 but is not valid UTF-16 (byte {exc.start})") from None
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

@@ -16,7 +16,7 @@ from flask import abort, request
 
 from .. import parsing
 from ..documents import Document
-from ..parsing.readers import EXTENSIONS as SUPPORTED_EXTENSIONS
+from ..parsing import EXTENSIONS as SUPPORTED_EXTENSIONS
 
 DEFAULT_SOURCE = "upload"
 SOURCE_RE = re.compile(r"[\w.-]{1,64}")
