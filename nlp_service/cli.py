@@ -327,7 +327,7 @@ def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, samp
     home = eval_home or settings.home / ("eval-quick" if quick else "eval")
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     try:
-        options = EvalOptions(home=home, quick=quick, sample=sample, seed_cache_from=(settings.home,))
+        options = EvalOptions(home=home, quick=quick, sample=sample)
         result = run_evaluation(settings, options, log)
     except (*_user_errors(), EvaluationError) as exc:
         raise CliError(str(exc)) from None

