@@ -64,11 +64,29 @@ def engine(indexed_settings):
     return SearchEngine(indexed_settings)
 
 
+def copy_home(settings: Settings, home: Path) -> Settings:
+    import shutil
+
+    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("write.lock"))
+    return settings.replace(home=home)
+
+
 @pytest.fixture
 def writable_settings(indexed_settings, tmp_path) -> Settings:
     """A private copy of the session index, for tests that write."""
-    import shutil
+    return copy_home(indexed_settings, tmp_path / "home")
 
-    home = tmp_path / "home"
-    shutil.copytree(indexed_settings.home, home, ignore=shutil.ignore_patterns("write.lock"))
-    return indexed_settings.replace(home=home)
+
+@pytest.fixture(scope="session")
+def small_settings(tmp_path_factory, indexed_settings, data_dir) -> Settings:
+    """A home with the Leiden letter only: for tests that rebuild the index many times."""
+    from nlp_service.pipeline import Indexer
+
+    settings = indexed_settings.replace(home=tmp_path_factory.mktemp("small"))
+    Indexer(settings).ingest_paths([data_dir / "leiden"])
+    return settings
+
+
+@pytest.fixture
+def small_writable_settings(small_settings, tmp_path) -> Settings:
+    return copy_home(small_settings, tmp_path / "home")

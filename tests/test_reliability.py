@@ -55,52 +55,52 @@ def search_sources(settings, query):
 
 
 @pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
-def test_ingest_killed_keeps_old_index_and_next_run_completes(writable_settings, tmp_path, point):
+def test_ingest_killed_keeps_old_index_and_next_run_completes(small_writable_settings, tmp_path, point):
     folder = tmp_path / "leiden"
     folder.mkdir()
     # A fresh word per run: text already in the (shared) embedding cache would skip the embedding step.
     (folder / "2021-05-05-fietsenstalling.txt").write_text(NEW_LETTER + f"Kenmerk {uuid.uuid4().hex}.\n",
                                                           encoding="utf-8")
-    serving = gen.current_id(writable_settings.home)
-    counts = Store(writable_settings.store_path).counts()
+    serving = gen.current_id(small_writable_settings.home)
+    counts = Store(small_writable_settings.store_path).counts()
 
-    killed = run_driver(writable_settings, point, "ingest", "-q", str(folder))
+    killed = run_driver(small_writable_settings, point, "ingest", "-q", str(folder))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
-    assert gen.current_id(writable_settings.home) == serving, "the old generation still serves"
-    assert search_sources(writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
-    assert Store(writable_settings.store_path).counts()["documents"] >= counts["documents"], "nothing stored is lost"
+    assert gen.current_id(small_writable_settings.home) == serving, "the old generation still serves"
+    assert search_sources(small_writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
+    assert Store(small_writable_settings.store_path).counts()["documents"] >= counts["documents"], "nothing stored is lost"
 
-    finished = run_driver(writable_settings, "none", "ingest", "-q", str(folder))
+    finished = run_driver(small_writable_settings, "none", "ingest", "-q", str(folder))
     assert finished.returncode == 0, finished.stderr
-    assert gen.current_id(writable_settings.home) != serving
-    assert search_sources(writable_settings, "fietsenstalling Lammenschans")[0] == "2021-05-05-fietsenstalling"
-    assert not [p for p in gen.generations_dir(writable_settings.home).iterdir() if p.name.endswith(".tmp")]
+    assert gen.current_id(small_writable_settings.home) != serving
+    assert search_sources(small_writable_settings, "fietsenstalling Lammenschans")[0] == "2021-05-05-fietsenstalling"
+    assert not [p for p in gen.generations_dir(small_writable_settings.home).iterdir() if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
-def test_reindex_killed_keeps_old_index_and_next_run_completes(writable_settings, point):
+def test_reindex_killed_keeps_old_index_and_next_run_completes(small_writable_settings, point):
     # A document in the store that the index does not have yet, so reindex must embed it.
-    store = Store(writable_settings.store_path)
+    store = Store(small_writable_settings.store_path)
     doc = Document("leiden", "fietsenstalling", "Fietsenstalling", "2021-05-05",
                    questions=[Question("1", f"Wanneer opent de fietsenstalling Lammenschans ({uuid.uuid4().hex})?",
                                        "De fietsenstalling Lammenschans opent in september.")])
     store.upsert_document(doc, [UnitDraft(0, "question", 0, doc.questions[0].text),
                                 UnitDraft(0, "answer", 0, doc.questions[0].answer)])
-    serving = gen.current_id(writable_settings.home)
+    serving = gen.current_id(small_writable_settings.home)
 
-    killed = run_driver(writable_settings, point, "reindex", "-q")
+    killed = run_driver(small_writable_settings, point, "reindex", "-q")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert gen.current_id(writable_settings.home) == serving
-    assert search_sources(writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
+    assert gen.current_id(small_writable_settings.home) == serving
+    assert search_sources(small_writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
 
-    finished = run_driver(writable_settings, "none", "reindex", "-q")
+    finished = run_driver(small_writable_settings, "none", "reindex", "-q")
     assert finished.returncode == 0, finished.stderr
-    assert search_sources(writable_settings, "fietsenstalling Lammenschans")[0] == "fietsenstalling"
+    assert search_sources(small_writable_settings, "fietsenstalling Lammenschans")[0] == "fietsenstalling"
 
 
-def test_searches_keep_answering_while_reindex_swaps(writable_settings):
-    engine = SearchEngine(writable_settings)
+def test_searches_keep_answering_while_reindex_swaps(small_writable_settings):
+    engine = SearchEngine(small_writable_settings)
     engine.warm_up()
     first = engine.generation().id
     errors, answered, seen = [], [0], set()
@@ -113,6 +113,7 @@ def test_searches_keep_answering_while_reindex_swaps(writable_settings):
                 assert results
                 answered[0] += 1
                 seen.add(engine.generation().id)
+                time.sleep(0.01)  # a realistic request rate; a tight loop would starve the reindex of the GIL
             except Exception as exc:  # noqa: BLE001 - any error fails the test below
                 errors.append(repr(exc))
 
@@ -120,7 +121,7 @@ def test_searches_keep_answering_while_reindex_swaps(writable_settings):
     thread.start()
     try:
         for _ in range(2):
-            done = run_driver(writable_settings, "none", "reindex", "-q")
+            done = run_driver(small_writable_settings, "none", "reindex", "-q")
             assert done.returncode == 0, done.stderr
             time.sleep(0.3)
     finally:
@@ -131,12 +132,12 @@ def test_searches_keep_answering_while_reindex_swaps(writable_settings):
     assert first in seen and len(seen) >= 2, "the searcher moved to the new generation without a restart"
 
 
-def test_second_writer_is_refused_with_a_clear_message(writable_settings, data_dir):
-    with WriteLock(writable_settings.home, "ingest"):
-        result = CliRunner().invoke(main, ["--home", str(writable_settings.home), "--model-dir",
-                                           str(writable_settings.model_dir), "reindex", "-q"])
+def test_second_writer_is_refused_with_a_clear_message(small_writable_settings, data_dir):
+    with WriteLock(small_writable_settings.home, "ingest"):
+        result = CliRunner().invoke(main, ["--home", str(small_writable_settings.home), "--model-dir",
+                                           str(small_writable_settings.model_dir), "reindex", "-q"])
     assert result.exit_code == 1
     assert "another writer is running" in result.output and "ingest" in result.output
     assert "Traceback" not in result.output
     # and once the first writer is gone, writing works again
-    assert Indexer(writable_settings).reindex().generation
+    assert Indexer(small_writable_settings).reindex().generation

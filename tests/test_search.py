@@ -1,6 +1,7 @@
 """The search core and the write path on real data: ranking, filters, idempotency, replacement."""
 import json
 import shutil
+import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -13,8 +14,8 @@ pytestmark = pytest.mark.model
 
 
 def cli(settings, *args):
-    result = CliRunner().invoke(main, ["--home", str(settings.home), "--model-dir", str(settings.model_dir), *args])
-    return result
+    return CliRunner().invoke(main, ["--home", str(settings.home), "--model-dir", str(settings.model_dir), *args],
+                              env={"NLP_SERVICE_CACHE": str(settings.cache_path)})
 
 
 def test_leiden_document_first_for_its_subject(engine):
@@ -116,8 +117,9 @@ def test_changed_document_replaces_the_old_version(writable_settings, data_dir, 
     folder = tmp_path / "leiden"
     folder.mkdir()
     original = (data_dir / "leiden" / "2020-02-03-sociaal-scheefwonen.txt").read_text(encoding="utf-8")
+    # a fresh word per run: the embedding cache is kept between local runs
     edited = original.replace("Antwoord: Ja, het College is bekend met dit rapport.",
-                              "Antwoord: Ja, het College kent het rapport over de Zwanenburgwijk.")
+                              f"Antwoord: Ja, het College kent het rapport over de Zwanenburgwijk ({uuid.uuid4().hex}).")
     assert edited != original
     (folder / "2020-02-03-sociaal-scheefwonen.txt").write_text(edited, encoding="utf-8")
     indexer = Indexer(writable_settings)
