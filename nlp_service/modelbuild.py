@@ -277,36 +277,48 @@ def _tensor(m: PackedModel, name: str, shape: tuple[int, ...], progress=None) ->
     return np.frombuffer(raw, "<f4").reshape(shape).copy()
 
 
+#: e5.c's per-layer matrix names -> BertLayer submodules (the Linear layers)
+_LAYER_LINEARS = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+}
+_LAYER_NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+
+
+def _layer_tensors(m: PackedModel, i: int, bar) -> dict[str, np.ndarray]:
+    h, f = m.hidden, m.ffn
+    shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (f, h), "fo": (h, f)}
+    out = {}
+    for src, dst in _LAYER_LINEARS.items():
+        out[f"encoder.layer.{i}.{dst}.weight"] = _tensor(m, f"l{i}.{src}.w", shapes[src], bar)
+        out[f"encoder.layer.{i}.{dst}.bias"] = _tensor(m, f"l{i}.{src}.b", shapes[src][:1])
+    for src, dst in _LAYER_NORMS.items():
+        out[f"encoder.layer.{i}.{dst}.weight"] = _tensor(m, f"l{i}.{src}.w", (h,))
+        out[f"encoder.layer.{i}.{dst}.bias"] = _tensor(m, f"l{i}.{src}.b", (h,))
+    return out
+
+
 def bert_state_dict(m: PackedModel, show_progress: bool = True) -> dict[str, np.ndarray]:
     """Map the engine's tensor names onto transformers' ``BertModel`` parameter names."""
     from tqdm.auto import tqdm
 
-    h, f = m.hidden, m.ffn
-    sd = {}
-    rows_total = m.vocab_rows + m.layers * (4 * h + f + h)
+    h = m.hidden
+    rows_total = m.vocab_rows + m.layers * (5 * h + m.ffn)  # rows of all 4-bit matrices
     with tqdm(total=rows_total, desc="dequantising 4-bit weights", unit="row", unit_scale=True,
               disable=not show_progress) as bar:
-        sd["embeddings.word_embeddings.weight"] = _tensor(m, "emb.word", (m.vocab_rows, h), bar)
-        sd["embeddings.position_embeddings.weight"] = _tensor(m, "emb.pos", (m.max_positions, h))
-        sd["embeddings.token_type_embeddings.weight"] = _tensor(m, "emb.type", (m.type_vocab, h))
-        sd["embeddings.LayerNorm.weight"] = _tensor(m, "emb.ln.w", (h,))
-        sd["embeddings.LayerNorm.bias"] = _tensor(m, "emb.ln.b", (h,))
+        sd = {
+            "embeddings.word_embeddings.weight": _tensor(m, "emb.word", (m.vocab_rows, h), bar),
+            "embeddings.position_embeddings.weight": _tensor(m, "emb.pos", (m.max_positions, h)),
+            "embeddings.token_type_embeddings.weight": _tensor(m, "emb.type", (m.type_vocab, h)),
+            "embeddings.LayerNorm.weight": _tensor(m, "emb.ln.w", (h,)),
+            "embeddings.LayerNorm.bias": _tensor(m, "emb.ln.b", (h,)),
+        }
         for i in range(m.layers):
-            p = f"encoder.layer.{i}."
-            linear = {
-                "q": ("attention.self.query", (h, h)),
-                "k": ("attention.self.key", (h, h)),
-                "v": ("attention.self.value", (h, h)),
-                "ao": ("attention.output.dense", (h, h)),
-                "fi": ("intermediate.dense", (f, h)),
-                "fo": ("output.dense", (h, f)),
-            }
-            for src, (dst, shape) in linear.items():
-                sd[p + dst + ".weight"] = _tensor(m, f"l{i}.{src}.w", shape, bar)
-                sd[p + dst + ".bias"] = _tensor(m, f"l{i}.{src}.b", shape[:1])
-            for src, dst in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
-                sd[p + dst + ".weight"] = _tensor(m, f"l{i}.{src}.w", (h,))
-                sd[p + dst + ".bias"] = _tensor(m, f"l{i}.{src}.b", (h,))
+            sd.update(_layer_tensors(m, i, bar))
     return sd
 
 

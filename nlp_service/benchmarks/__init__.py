@@ -1,0 +1,1 @@
+"""Performance on this machine: ingest throughput, query latency, FAISS at scale, memory."""

@@ -1,0 +1,209 @@
+"""Writes an evaluation result: JSON (the figures), Markdown (the report) and a bar chart."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .runner import MODES, RRF_K_GRID, WEIGHT_GRID  # noqa: E402
+
+METHOD = """\
+## Method
+
+Everything is measured on the shared corpus through the search core
+(`SearchEngine.candidate_rankings` and `SearchEngine.fuse`), in an index home of
+its own built with `Indexer` from the shared data. Relevance labels (themes,
+descriptors, title groups, FAQ ids) are read by the evaluator only; ranking
+sees the query text and the filters.
+
+* **Precedent search** (`dekamer-2017`). Queries: the questions submitted in
+  May–June 2017. Candidates: the questions submitted before the query
+  (`Filters(until=day before, source="dekamer-2017")`, applied before the cut).
+  Relevant: same title group (`same_title_groups.json`, grade 2), or the same
+  `question_theme_main` and at least one shared `question_theme` descriptor
+  (grade 1). Queries with no relevant earlier question are left out (counted as
+  *skipped*). Two kinds of query: the question **pasted** whole (title + body,
+  what a griffie member would paste; cut at the service's query limit), and its
+  **title** alone (a short typed query). nDCG@10 (linear gain, trec_eval), MRR@10
+  (first grade-1-or-2 hit), Recall@50.
+* **Question → answer**. Each answered Belgian question of May–June 2017 (title +
+  body; the precedent queries, so their vectors are encoded once for both tasks)
+  against every Belgian answer passage of the corpus, and each Rijksoverheid FAQ
+  question against every FAQ answer passage (indexed as their own collection,
+  answers only), with `Filters(kinds=("answer",))`. The one relevant document is
+  the question's own. MRR@10, Recall@1, Recall@10.
+* **Judging.** The core ranks units (intro, question, answer passages); a
+  document is judged once, at the rank of its first unit (the order grouping by
+  question gives, without cutting to k results first).
+* **Depth.** Each retriever hands {depth} units to the fusion (the service's
+  default is {service_depth}), so Recall@50 counts documents rather than the
+  candidate cut; *hybrid at service depth* shows the fusion with {service_depth}.
+* **Tuning.** The same candidate lists re-fused over lexical weight
+  {weights} (dense weight 1: RRF only sees the ratio) × RRF constant {ks},
+  scored on each task's first metric. A difference is called clear when the 95%
+  interval of the paired per-query difference excludes zero.
+* **Reference figures.** The issue quotes nDCG@10 BM25 0.608, dense 0.654, RRF
+  0.715 measured elsewhere, with judgements and a candidate set we do not know;
+  the levels here follow from the judgements above (grade 1 is broad: see the
+  number of relevant documents per query under *Per task*), so compare the
+  order of the three modes, not the levels.
+* **Cost.** The evaluation home shares the serving home's embedding cache, and
+  keeps the query vectors in `query_vectors.npz`: a second run embeds nothing.
+"""
+
+
+def write_outputs(result: dict, out_dir: Path) -> dict[str, Path]:
+    """Write ``evaluation[-quick].{json,md,png}`` into ``out_dir``; returns the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "evaluation-quick" if result["quick"] else (
+        "evaluation" if result["sample"] >= 1 else f"evaluation-sample{round(result['sample'] * 100)}")
+    paths = {"json": out_dir / f"{stem}.json", "markdown": out_dir / f"{stem}.md", "chart": out_dir / f"{stem}.png"}
+    paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    bar_chart(result["tasks"], paths["chart"])
+    paths["markdown"].write_text(markdown(result, paths["chart"].name), encoding="utf-8")
+    return paths
+
+
+# -- chart ---------------------------------------------------------------------
+
+
+def bar_chart(tasks: dict, path: Path) -> None:
+    """One panel per task: its metrics as groups, one bar per mode."""
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6), squeeze=False)
+    width = 0.8 / len(MODES)
+    for ax, (name, task) in zip(axes[0], tasks.items()):
+        for i, mode in enumerate(MODES):
+            values = [task["results"][mode][m] for m in task["metrics"]]
+            positions = [j + (i - (len(MODES) - 1) / 2) * width for j in range(len(values))]
+            ax.bar(positions, values, width, label=mode)
+        ax.set_xticks(range(len(task["metrics"])), task["metrics"])
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{name} ({task['queries']} q.)", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# -- markdown ------------------------------------------------------------------
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    """Scores (at most 1) with three decimals; timings, sizes and counts readable."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) <= 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _bold_best(values: dict[str, float]) -> dict[str, str]:
+    best = max(values.values())
+    return {k: f"**{v:.3f}**" if v == best else f"{v:.3f}" for k, v in values.items()}
+
+
+def markdown(result: dict, chart_name: str) -> str:
+    settings = result["settings"]
+    parts = [
+        "# Retrieval evaluation" + (" (quick subset)" if result["quick"] else "")
+        + (f" ({result['sample']:.0%} sample)" if result["sample"] < 1 else ""),
+        _intro(result),
+        "## Summary\n\n" + _summary_table(result["tasks"]) + f"\n\n![retrieval quality per task]({chart_name})",
+        "## Per task\n\n" + "\n\n".join(_task_section(n, t) for n, t in result["tasks"].items()),
+        "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()),
+        "## Question and answer linking (parser)\n\n" + _linking_section(result["linking"]),
+        METHOD.format(depth=settings["candidates_per_retriever"], service_depth=settings["service_candidates"],
+                      weights=", ".join(map(str, WEIGHT_GRID)), ks=", ".join(map(str, RRF_K_GRID))),
+        "## Timings\n\n" + table(["phase", "seconds"], list(result["timings_s"].items())),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _intro(result: dict) -> str:
+    s, c = result["settings"], result["corpus"]
+    return (f"Generated by `nlp-service eval{' --quick' if result['quick'] else ''}` on {result['created']}. "
+            f"Corpus: {c['belgian_records']} Belgian records and {c['faq_items']} FAQ passages "
+            f"({c['units']} units); model `{s['model_id']}`; service fusion: RRF k={s['rrf_k']}, "
+            f"weights lexical {s['weight_lexical']} / dense {s['weight_dense']}.")
+
+
+def _summary_table(tasks: dict) -> str:
+    rows = []
+    for name, t in tasks.items():
+        cells = _bold_best({m: t["results"][m][t["primary"]] for m in MODES})
+        rows.append([name, t["queries"], t["primary"], *cells.values(), _versus(t["hybrid_vs_best_single"])])
+    return (table(["task", "queries", "metric", *MODES, "hybrid − best single (95% CI)"], rows)
+            + "\n\nThe last column is the paired difference over the same queries; **clear** when its 95% interval "
+              "excludes zero.")
+
+
+def _versus(comparison: dict) -> str:
+    verdict = "**clear**" if comparison["clear"] else "within noise"
+    versus = f" vs {comparison['versus']}" if "versus" in comparison else ""
+    return f"{comparison['difference']:+.3f} ± {comparison['ci95']:.3f}{versus}: {verdict}"
+
+
+def _task_section(name: str, task: dict) -> str:
+    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"])] for mode in MODES]
+    rows.append(["hybrid at service depth", *(task["hybrid_at_service_candidates"][m] for m in task["metrics"])])
+    skipped = task["skipped_without_relevant"]
+    facts = (f"{task['description']}. {task['queries']} queries (mean {task['mean_query_words']} words, "
+             f"{task['mean_relevant']} relevant documents each)"
+             + (f"; {skipped} skipped without a relevant earlier question" if skipped else "") + ".")
+    return f"### {name}\n\n{facts}\n\n" + table(["mode", *task["metrics"]], rows)
+
+
+def _tuning_section(name: str, task: dict, settings: dict) -> str:
+    tuning = task["tuning"]
+    metric = tuning["metric"]
+    grid = {(row["weight_lexical"], row["rrf_k"]): row[metric] for row in tuning["grid"]}
+    rows = [[f"lexical ×{w}", *(grid[(w, k)] for k in RRF_K_GRID)] for w in WEIGHT_GRID]
+    best = tuning["best"]
+    return (f"### {name}: {metric}\n\nBest: lexical weight {best['weight_lexical']} (dense 1), k={best['rrf_k']}: "
+            f"{best[metric]:.3f}; the service's fusion scores {task['results']['hybrid'][metric]:.3f} "
+            f"(best − service: {_versus(tuning['best_vs_service'])}).\n\n"
+            + table([metric, *(f"k={k}" for k in RRF_K_GRID)], rows))
+
+
+def _linking_section(linking: dict) -> str:
+    tk = linking["tweedekamer"]
+    header = ["documents", "kind", "parsed", "question count exact", "answered count exact", "answer link recall"]
+    rows = [[v["documents"], kind, v["parsed"], v["question_count_exact"], v["answered_count_exact"],
+             v["answer_link_recall"]] for kind, v in [("all", tk["overall"]), *tk["by_kind"].items()]]
+    text = ("Tweede Kamer documents against the header counts of `index.tsv` (question count: parsed questions = "
+            "`Vraag N` headers; answered count: questions with an answer = `Antwoord N` headers, and 0 for "
+            "questions-only and postponement documents; link recall: answers linked / answer headers).\n\n"
+            + table(header, rows))
+    if tk["disagreements"]:
+        text += ("\n\nDocuments that disagree with the header counts (read them: a combined `Vraag 2 en 3` "
+                 "header or a repeated one makes the count, not the parse, wrong):\n\n")
+        text += table(["document", "kind", "Vraag headers", "Antwoord headers", "parsed questions", "parsed answered"],
+                      [list(d.values()) for d in tk["disagreements"]])
+    if linking["tweedekamer_errors"]:
+        text += "\n\nNot parsed: " + "; ".join(linking["tweedekamer_errors"])
+    gold = linking.get("gold")
+    if gold:
+        text += "\n\n" + _gold_section(gold)
+    else:
+        text += "\n\nThe hand-labelled gold sample (`tests/data/dekamer_gold.json`) is not there yet."
+    return text
+
+
+def _gold_section(gold: dict) -> str:
+    return "Hand-labelled Belgian gold sample:\n\n" + table(["figure", "value"], list(gold.items()))

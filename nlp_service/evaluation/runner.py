@@ -1,0 +1,294 @@
+"""Runs the evaluation: builds its own index home, retrieves once per query, scores
+lexical, dense and hybrid, and explores the fusion's weights and constant.
+
+Each query is retrieved once through the search core
+(:meth:`SearchEngine.candidate_rankings`, filters applied before the cut). The
+single-retriever runs are those candidate lists; every fused run (the service's
+own via :meth:`SearchEngine.fuse`, and each point of the tuning grid) re-fuses
+the same lists, so runs differ only in what they are meant to compare.
+Results are judged per document: a document's first unit in the ranking is its
+rank, its further units are skipped (what grouping by question does, without
+the cut to k results that would leave fewer than k documents).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import parsing
+from ..config import Settings
+from ..embedding import Encoder, open_encoder
+from ..index.fusion import reciprocal_rank_fusion
+from ..locking import WriteLock
+from ..pipeline import Indexer
+from ..search import SearchEngine, SearchRequest
+from ..store import Store
+from . import datasets, linking
+from .datasets import BelgianRecord, FaqItem, Query, Task
+from .homes import clear_index, with_home
+from .metrics import mean, paired_difference, score, unique_in_order
+from .querycache import CachedQueryEncoder
+
+QUICK_BELGIAN = 100
+QUICK_FAQ = 50
+#: candidate units per retriever: deeper than the service's default (100) so that
+#: Recall@50 counts documents, not the candidate cut (a document has several units)
+DEPTH = 200
+MODES = ("lexical", "dense", "hybrid")
+#: RRF sees only the ratio of the weights, so the dense weight stays 1
+WEIGHT_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+RRF_K_GRID = (5, 10, 20, 40, 60, 100)
+CORPUS_MARKER = "eval-corpus.json"
+QUERY_VECTORS = "query_vectors.npz"
+
+Log = Callable[[str], None]
+Rankings = dict[str, list[tuple[int, float]]]
+
+
+class EvaluationError(RuntimeError):
+    """The evaluation cannot run as asked (foreign index home, unmatched ids...)."""
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    home: Path
+    quick: bool = False
+    #: share of the corpus (whole title groups), for development on a slow machine; 1 = all
+    sample: float = 1.0
+    depth: int = DEPTH
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    rankings: list[Rankings]  # per query of the task, in order
+    doc_of: dict[int, str]  # unit id -> the external id of its document
+
+
+class PhaseTimer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = round(self.seconds.get(phase, 0.0) + time.perf_counter() - started, 2)
+
+
+def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _: None) -> dict:
+    timer = PhaseTimer()
+    with timer("total"):
+        records, groups, faq = _load_corpus(settings.data_dir, options)
+        # the serving home's embedding cache: an evaluation embeds what ingest would, and vice versa
+        eval_settings = with_home(settings, options.home, cache=settings.cache_path).replace(candidates=options.depth)
+        encoder = open_encoder(eval_settings)
+        with timer("index"):
+            ingest = prepare_home(eval_settings, encoder, records, faq, log)
+        tasks = build_tasks(records, groups, faq, settings.max_query_chars)
+        engine = SearchEngine(eval_settings, encoder=CachedQueryEncoder(encoder, options.home / QUERY_VECTORS))
+        _check_ids(engine.store, tasks)
+        with timer("encode_queries"):
+            texts = [q.text for t in tasks for q in t.queries]
+            encoded = engine.encoder.prime(texts, lambda n, total: log(f"  encoded {n}/{total} queries"))
+        retrieved: dict[str, Retrieved] = {}
+        with timer("retrieve"):
+            for task in tasks:
+                log(f"retrieving {len(task.queries)} queries: {task.name}")
+                retrieved[task.name] = retrieve(engine, task, options.depth, settings.threads)
+        with timer("score_and_tune"):
+            tasks_out = {t.name: task_results(engine, t, retrieved[t.name], settings.candidates) for t in tasks}
+        with timer("linking"):
+            linking_out = linking.evaluate(settings.data_dir, linking.GOLD_PATH)
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": options.quick,
+        "sample": options.sample,
+        "corpus": {"belgian_records": len(records), "faq_items": len(faq), "ingest": ingest,
+                   "units": engine.store.counts()["units"], "queries_encoded": encoded},
+        "settings": {"model_id": encoder.model_id, "rrf_k": settings.rrf_k,
+                     "weight_lexical": settings.weight_lexical, "weight_dense": settings.weight_dense,
+                     "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
+        "tasks": tasks_out,
+        "linking": linking_out,
+        "timings_s": timer.seconds,
+    }
+
+
+# -- corpus and index home -----------------------------------------------------
+
+
+Corpus = tuple[list[BelgianRecord], list[frozenset[str]], list[FaqItem]]
+
+
+def _load_corpus(data_dir: Path, options: EvalOptions) -> Corpus:
+    records = datasets.load_belgian(data_dir)
+    groups = datasets.load_title_groups(data_dir)
+    faq = datasets.load_faq(data_dir)
+    if options.quick:
+        return datasets.quick_sample(records, groups, QUICK_BELGIAN), groups, faq[:QUICK_FAQ]
+    if options.sample < 1:
+        return (datasets.fractional_sample(records, groups, options.sample), groups,
+                datasets.faq_sample(faq, options.sample))
+    return records, groups, faq
+
+
+def prepare_home(settings: Settings, encoder: Encoder, records: Sequence[BelgianRecord], faq: Sequence[FaqItem],
+                 log: Log) -> dict:
+    """Index the evaluation corpus into the evaluation home (a no-op when it is already there)."""
+    home = settings.home
+    marker = {"format": 1, "belgian": _digest(r.doc_id for r in records), "faq": _digest(i.qid for i in faq)}
+    with WriteLock(home, "evaluation: preparing its index home"):  # never clear a home mid-ingest
+        _reset_if_other_corpus(home, marker)
+        # written first: an interrupted build is this evaluation's to finish (ingest is idempotent)
+        (home / CORPUS_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    source_file = home / "corpus" / datasets.DEKAMER / "questions.jsonl"
+    source_file.parent.mkdir(parents=True, exist_ok=True)
+    source_file.write_text("".join(r.line if r.line.endswith("\n") else r.line + "\n" for r in records),
+                           encoding="utf-8")
+    log(f"indexing {len(records)} Belgian records and {len(faq)} FAQ passages into {home}")
+    failures: list[str] = []
+    documents = itertools.chain(
+        parsing.iter_documents([source_file], source=datasets.DEKAMER,
+                               on_error=lambda path, exc: failures.append(f"{path}: {exc}")),
+        datasets.faq_documents(faq),
+    )
+    report = Indexer(settings, encoder).add_documents(documents)  # one index build for both collections
+    if failures:
+        raise EvaluationError(f"{len(failures)} Belgian records did not parse, e.g. {failures[:3]}")
+    return {"summary": report.summary(), "seconds": round(report.seconds, 2), "embedded": report.embedded}
+
+
+def _digest(ids: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(ids)).encode("utf-8")).hexdigest()[:16]
+
+
+def _reset_if_other_corpus(home: Path, marker: dict) -> None:
+    """A home holds one evaluation corpus; switching (quick <-> full) rebuilds the store and
+    index but keeps the caches. A store the evaluation did not build is never touched."""
+    store, marker_path = home / "store.sqlite", home / CORPUS_MARKER
+    if not store.exists():
+        return
+    if not marker_path.exists():
+        raise EvaluationError(f"{home} holds an index the evaluation did not build: give another --home")
+    if json.loads(marker_path.read_text(encoding="utf-8")) == marker:
+        return
+    marker_path.unlink()
+    clear_index(home)
+
+
+def build_tasks(records: Sequence[BelgianRecord], groups: Sequence[frozenset[str]], faq: Sequence[FaqItem],
+                max_query_chars: int) -> list[Task]:
+    return [*datasets.precedent_tasks(records, groups, max_query_chars),
+            datasets.belgian_answer_task(records, max_query_chars),
+            datasets.faq_answer_task(faq, max_query_chars)]
+
+
+def _check_ids(store: Store, tasks: Sequence[Task]) -> None:
+    """Judgements name documents by external id: the parser must keep the records' ids."""
+    for task in tasks:
+        source = task.queries[0].filters.source if task.queries else None
+        missing = [q.qid for q in task.queries[:50] if store.find_document(source, q.qid) is None]
+        if missing:
+            raise EvaluationError(f"{task.name}: documents {missing[:5]} are not in the store under "
+                                  f"source {source!r}; the judgements cannot be matched")
+
+
+# -- retrieval and scoring -----------------------------------------------------
+
+
+def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int) -> Retrieved:
+    """Both retrievers' candidates for every query; SQLite and FAISS release the GIL, so a few
+    threads overlap one query's lexical search with another's dense search."""
+    def one(query: Query) -> Rankings:
+        return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode="hybrid"))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rankings = list(pool.map(one, task.queries))
+    unit_ids = {uid for r in rankings for ranking in r.values() for uid, _ in ranking}
+    units = engine.store.get_units(unit_ids)
+    documents = engine.store.get_documents(u.document_id for u in units.values())
+    doc_of = {uid: documents[u.document_id].document.external_id for uid, u in units.items()}
+    return Retrieved(rankings, doc_of)
+
+
+def as_documents(ranked_units: Sequence[tuple[int, float]], doc_of: Mapping[int, str]) -> list[str]:
+    return unique_in_order(doc_of[uid] for uid, _ in ranked_units if uid in doc_of)
+
+
+def per_query(task: Task, ranked_docs: Sequence[Sequence[str]], metric: str) -> list[float]:
+    return [score(metric, docs, q.grades) for q, docs in zip(task.queries, ranked_docs)]
+
+
+def mean_scores(task: Task, ranked_docs: Sequence[Sequence[str]], metrics: Sequence[str]) -> dict[str, float]:
+    return {m: round(mean(per_query(task, ranked_docs, m)), 4) for m in metrics}
+
+
+def compare(task: Task, better: Sequence[Sequence[str]], worse: Sequence[Sequence[str]]) -> dict:
+    """Paired difference of the primary metric, with its 95% half-width."""
+    difference, half_width = paired_difference(per_query(task, better, task.primary),
+                                               per_query(task, worse, task.primary))
+    return {"difference": round(difference, 4), "ci95": round(half_width, 4),
+            "clear": difference - half_width > 0}
+
+
+def hybrid_run(engine: SearchEngine, task: Task, retrieved: Retrieved, depth: int | None = None) -> list[list[str]]:
+    """The service's fusion (weights_for, rrf_k) of each query's lists, cut to ``depth`` candidates first."""
+    return [as_documents(engine.fuse({name: r[:depth] for name, r in rankings.items()}, query.text), retrieved.doc_of)
+            for query, rankings in zip(task.queries, retrieved.rankings)]
+
+
+def mode_runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[str, list[list[str]]]:
+    """Per mode, each query's ranked documents."""
+    runs = {mode: [as_documents(r[mode], retrieved.doc_of) for r in retrieved.rankings]
+            for mode in ("lexical", "dense")}
+    runs["hybrid"] = hybrid_run(engine, task, retrieved)
+    return runs
+
+
+def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int) -> list[list[str]]:
+    weights = {"lexical": weight_lexical, "dense": 1.0}
+    return [as_documents(reciprocal_rank_fusion({name: [uid for uid, _ in r] for name, r in rankings.items()},
+                                                weights, k=rrf_k), retrieved.doc_of)
+            for rankings in retrieved.rankings]
+
+
+def tune(task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]]) -> dict:
+    """The task's primary metric over a grid of lexical weight x RRF constant, and whether
+    the best point beats the service's fusion by more than chance."""
+    grid = [{"weight_lexical": w, "weight_dense": 1.0, "rrf_k": k,
+             task.primary: mean_scores(task, fused_run(retrieved, w, k), [task.primary])[task.primary]}
+            for w in WEIGHT_GRID for k in RRF_K_GRID]
+    best = max(grid, key=lambda row: row[task.primary])
+    best_run = fused_run(retrieved, best["weight_lexical"], best["rrf_k"])
+    return {"metric": task.primary, "grid": grid, "best": best,
+            "best_vs_service": compare(task, best_run, service_run)}
+
+
+def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service_candidates: int) -> dict:
+    runs = mode_runs(engine, task, retrieved)
+    results = {mode: mean_scores(task, docs, task.metrics) for mode, docs in runs.items()}
+    best_single = max(("lexical", "dense"), key=lambda mode: results[mode][task.primary])
+    service_depth = hybrid_run(engine, task, retrieved, service_candidates)
+    return {
+        "description": task.description,
+        "queries": len(task.queries),
+        "skipped_without_relevant": task.skipped,
+        "mean_query_words": round(mean([len(q.text.split()) for q in task.queries]), 1),
+        "mean_relevant": round(mean([len(q.grades) for q in task.queries]), 1),
+        "metrics": list(task.metrics),
+        "primary": task.primary,
+        "results": results,
+        "hybrid_beats_both": results["hybrid"][task.primary] > results[best_single][task.primary],
+        "hybrid_vs_best_single": {"versus": best_single, **compare(task, runs["hybrid"], runs[best_single])},
+        "hybrid_at_service_candidates": mean_scores(task, service_depth, task.metrics),
+        "tuning": tune(task, retrieved, runs["hybrid"]),
+    }
