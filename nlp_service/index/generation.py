@@ -14,7 +14,6 @@ manifest before use, so a torn or foreign file is reported, never loaded.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import threading
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fsutil import atomic_write_text, fsync_path
+from ..fsutil import atomic_write_text, file_sha256, fsync_path
 from .dense import DenseIndex
 from .lexical import LexicalIndex
 
@@ -76,14 +75,6 @@ def current_id(home: Path) -> str | None:
     return text or None
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_generation(
     home: Path,
     unit_ids: np.ndarray,
@@ -104,7 +95,7 @@ def write_generation(
     files = {}
     for name in (DENSE_FILE, LEXICAL_FILE):
         fsync_path(tmp / name)
-        files[name] = {"size": (tmp / name).stat().st_size, "sha256": _file_digest(tmp / name)}
+        files[name] = {"size": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)}
     manifest = Manifest(gen_id, FORMAT_VERSION, time.time(), model_id, int(vectors.shape[1]),
                         dense.kind, int(len(unit_ids)), files, store_revision)
     atomic_write_text(tmp / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2))
@@ -199,7 +190,7 @@ def verify_file(path: Path, expected: dict) -> None:
     """Size first (cheap, catches truncation), then the checksum (catches foreign files)."""
     if not path.exists():
         raise IndexUnavailableError(f"index file {path} is missing: run `nlp-service reindex`")
-    if path.stat().st_size != expected["size"] or _file_digest(path) != expected["sha256"]:
+    if path.stat().st_size != expected["size"] or file_sha256(path) != expected["sha256"]:
         raise IndexUnavailableError(
             f"index file {path} is damaged (size or checksum differs from its manifest): "
             "run `nlp-service reindex`"
