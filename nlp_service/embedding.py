@@ -166,6 +166,10 @@ class _TorchBackend:
         # transformers sets truncation on the shared Rust tokenizer at every call, so counting
         # (no truncation) and encoding (truncation) must not interleave between threads
         self._lock = threading.Lock()
+        # OpenMP reads this when torch is first imported. Spinning threads stall at every
+        # barrier once another process holds a core: 430-1490 ms per query on our busy 2-core
+        # box against 82 ms passive. Set it in the environment to override.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import torch
         from sentence_transformers import SentenceTransformer
 

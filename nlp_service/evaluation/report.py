@@ -43,9 +43,9 @@ sees the query text and the filters.
 * **Depth.** Each retriever hands {depth} units to the fusion (the service's
   default is {service_depth}), so Recall@50 counts documents rather than the
   candidate cut; *hybrid at service depth* shows the fusion with {service_depth}.
-* **Tuning.** The same candidate lists re-fused over lexical weight
-  {weights} (dense weight 1: RRF only sees the ratio) × RRF constant {ks},
-  scored on each task's first metric. A difference is called clear when the 95%
+* **Tuning.** The same candidate lists, cut to the service's {service_depth},
+  re-fused over lexical weight {weights} (dense weight 1: RRF only sees the
+  ratio) × RRF constant {ks}, scored on each task's first metric. A difference is called clear when the 95%
   interval of the paired per-query difference excludes zero.
 * **Reference figures.** The issue quotes nDCG@10 BM25 0.608, dense 0.654, RRF
   0.715 measured elsewhere, with judgements and a candidate set we do not know;
@@ -176,7 +176,7 @@ def _tuning_section(name: str, task: dict, settings: dict) -> str:
     rows = [[f"lexical ×{w}", *(grid[(w, k)] for k in RRF_K_GRID)] for w in WEIGHT_GRID]
     best = tuning["best"]
     return (f"### {name}: {metric}\n\nBest: lexical weight {best['weight_lexical']} (dense 1), k={best['rrf_k']}: "
-            f"{best[metric]:.3f}; the service's fusion scores {task['results']['hybrid'][metric]:.3f} "
+            f"{best[metric]:.3f}; the service's fusion scores {task['hybrid_at_service_candidates'][metric]:.3f} "
             f"(best − service: {_versus(tuning['best_vs_service'])}).\n\n"
             + table([metric, *(f"k={k}" for k in RRF_K_GRID)], rows))
 

@@ -254,21 +254,21 @@ def mode_runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[st
     return runs
 
 
-def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int) -> list[list[str]]:
+def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int, depth: int) -> list[list[str]]:
     weights = {"lexical": weight_lexical, "dense": 1.0}
-    return [as_documents(reciprocal_rank_fusion({name: [uid for uid, _ in r] for name, r in rankings.items()},
+    return [as_documents(reciprocal_rank_fusion({name: [uid for uid, _ in r[:depth]] for name, r in rankings.items()},
                                                 weights, k=rrf_k), retrieved.doc_of)
             for rankings in retrieved.rankings]
 
 
-def tune(task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]]) -> dict:
-    """The task's primary metric over a grid of lexical weight x RRF constant, and whether
-    the best point beats the service's fusion by more than chance."""
+def tune(task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]], depth: int) -> dict:
+    """The task's primary metric over a grid of lexical weight x RRF constant, at the service's
+    candidate depth, and whether the best point beats the service's fusion by more than chance."""
     grid = [{"weight_lexical": w, "weight_dense": 1.0, "rrf_k": k,
-             task.primary: mean_scores(task, fused_run(retrieved, w, k), [task.primary])[task.primary]}
+             task.primary: mean_scores(task, fused_run(retrieved, w, k, depth), [task.primary])[task.primary]}
             for w in WEIGHT_GRID for k in RRF_K_GRID]
     best = max(grid, key=lambda row: row[task.primary])
-    best_run = fused_run(retrieved, best["weight_lexical"], best["rrf_k"])
+    best_run = fused_run(retrieved, best["weight_lexical"], best["rrf_k"], depth)
     return {"metric": task.primary, "grid": grid, "best": best,
             "best_vs_service": compare(task, best_run, service_run)}
 
@@ -290,5 +290,5 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
         "hybrid_beats_both": results["hybrid"][task.primary] > results[best_single][task.primary],
         "hybrid_vs_best_single": {"versus": best_single, **compare(task, runs["hybrid"], runs[best_single])},
         "hybrid_at_service_candidates": mean_scores(task, service_depth, task.metrics),
-        "tuning": tune(task, retrieved, runs["hybrid"]),
+        "tuning": tune(task, retrieved, service_depth, service_candidates),
     }
