@@ -98,7 +98,7 @@ class _OnnxBackend:
 
     #: padded tokens per run: caps the attention scores of a batch of long texts (batch x 12 heads
     #: x length^2 floats) at ~200 MB instead of ~400 MB for 32 x 512 tokens
-    MAX_BATCH_TOKENS = 8192
+    MAX_BATCH_TOKENS = 1024
 
     def __init__(self, onnx_path: Path, settings: _DirectorySettings, tokenizer, threads: int) -> None:
         import onnxruntime as ort

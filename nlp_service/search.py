@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from .index.fusion import group_results, reciprocal_rank_fusion
 from .store import Filters, Store, StoredDocument, Unit
 
 MODES = ("hybrid", "lexical", "dense")
+#: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
+ALLOWED_CACHE_SIZE = 16
 SORTS = ("relevance", "date")
 
 
@@ -85,6 +88,8 @@ class SearchEngine:
         self._encoder = encoder
         self._generation: gen.Generation | None = None
         self._reload_lock = threading.Lock()
+        self._allowed: OrderedDict[tuple[Filters, int], list[int]] = OrderedDict()
+        self._allowed_lock = threading.Lock()
 
     # -- resources ---------------------------------------------------------
 
@@ -140,7 +145,10 @@ class SearchEngine:
     # -- ranking -----------------------------------------------------------
 
     def weights_for(self, query: str) -> dict[str, float]:
-        return {"lexical": self.settings.weight_lexical, "dense": self.settings.weight_dense}
+        """Fusion weights by kind of query: short typed queries lean on BM25, pasted ones do not."""
+        short = len(query.split()) <= self.settings.short_query_words
+        lexical = self.settings.weight_lexical_short if short else self.settings.weight_lexical
+        return {"lexical": lexical, "dense": self.settings.weight_dense}
 
     def rank_units(self, request: SearchRequest, timings: dict[str, float] | None = None,
                    exclude_document: int | None = None) -> list[tuple[int, float]]:
@@ -159,6 +167,21 @@ class SearchEngine:
             self.weights_for(query), k=self.settings.rrf_k,
         )
 
+    def allowed_units(self, filters: Filters) -> list[int]:
+        """Ids of the units passing ``filters``, remembered for the store's current revision:
+        filter sets repeat (a collection, a party, one date cut for a day's questions)."""
+        key = (filters, self.store.revision())
+        with self._allowed_lock:
+            if key in self._allowed:
+                self._allowed.move_to_end(key)
+                return self._allowed[key]
+        ids = self.store.unit_ids_matching(filters)
+        with self._allowed_lock:
+            self._allowed[key] = ids
+            while len(self._allowed) > ALLOWED_CACHE_SIZE:
+                self._allowed.popitem(last=False)
+        return ids
+
     def candidate_rankings(self, request: SearchRequest,
                            timings: dict[str, float] | None = None) -> dict[str, list[tuple[int, float]]]:
         """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
@@ -167,7 +190,7 @@ class SearchEngine:
         """
         timings = {} if timings is None else timings
         generation = self.generation()
-        allowed = None if request.filters.is_empty() else self.store.unit_ids_matching(request.filters)
+        allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
         n = self.settings.candidates
         rankings: dict[str, list[tuple[int, float]]] = {}
         if request.mode in ("hybrid", "lexical"):

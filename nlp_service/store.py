@@ -430,10 +430,12 @@ class Store:
                 )
                 params += [role, name]
         where = " AND ".join(clauses) or "1"
-        rows = self.conn.execute(
-            f"SELECT u.id FROM units u JOIN documents d ON d.id = u.document_id WHERE {where}", params
-        )
-        return [r[0] for r in rows]
+        # one JSON array instead of a Row per unit: half the time for tens of thousands of ids
+        ids = self.conn.execute(
+            f"SELECT json_group_array(u.id) FROM units u JOIN documents d ON d.id = u.document_id WHERE {where}",
+            params,
+        ).fetchone()[0]
+        return json.loads(ids)
 
     # -- statistics --------------------------------------------------------
 

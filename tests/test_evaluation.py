@@ -81,7 +81,7 @@ def test_quick_evaluation_end_to_end(model_dir, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from nlp_service.cli import main
-    from nlp_service.evaluation.runner import MODES
+    from nlp_service.evaluation.scoring import MODES
 
     # the suite's shared embedding cache (see conftest): a local re-run does not embed again
     monkeypatch.setenv("NLP_SERVICE_CACHE", str(Path(__file__).parent / "output" / "embeddings.sqlite"))

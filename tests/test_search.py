@@ -32,6 +32,18 @@ def test_each_mode_finds_the_leiden_letter_for_a_paraphrase(engine, mode):
     assert "leiden" in [r.document["source"] for r in results]
 
 
+def test_short_typed_queries_weigh_bm25_more_than_pasted_ones(engine):
+    settings = engine.settings.replace(weight_lexical=0.75, weight_lexical_short=2.0, short_query_words=3)
+    tuned = SearchEngine(settings, encoder=engine.encoder)
+    assert tuned.weights_for("vuurwerk verbod oudjaar") == {"lexical": 2.0, "dense": 1.0}
+    assert tuned.weights_for("is het college bereid vuurwerk te verbieden") == {"lexical": 0.75, "dense": 1.0}
+    # the weights reach the fusion: with BM25 silenced a short query ranks as dense alone
+    silenced = SearchEngine(settings.replace(weight_lexical_short=0.0), encoder=engine.encoder)
+    request = silenced.make_request("vuurwerk verbod", k=10)
+    rankings = silenced.candidate_rankings(request)
+    assert [uid for uid, _ in silenced.fuse(rankings, request.query)][:10] == [uid for uid, _ in rankings["dense"]][:10]
+
+
 def test_search_json_schema(indexed_settings):
     result = cli(indexed_settings, "search", "vuurwerk verbod", "-k", "3", "--json")
     assert result.exit_code == 0, result.output

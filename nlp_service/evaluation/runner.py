@@ -6,9 +6,7 @@ Each query is retrieved once through the search core
 single-retriever runs are those candidate lists; every fused run (the service's
 own via :meth:`SearchEngine.fuse`, and each point of the tuning grid) re-fuses
 the same lists, so runs differ only in what they are meant to compare.
-Results are judged per document: a document's first unit in the ranking is its
-rank, its further units are skipped (what grouping by question does, without
-the cut to k results that would leave fewer than k documents).
+Scoring and tuning: :mod:`.scoring`.
 """
 from __future__ import annotations
 
@@ -16,7 +14,7 @@ import hashlib
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from pathlib import Path
 from .. import parsing
 from ..config import Settings
 from ..embedding import Encoder, open_encoder
-from ..index.fusion import reciprocal_rank_fusion
 from ..locking import WriteLock
 from ..pipeline import Indexer
 from ..search import SearchEngine, SearchRequest
@@ -33,23 +30,18 @@ from ..store import Store
 from . import datasets, linking
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
-from .metrics import mean, paired_difference, score, unique_in_order
 from .querycache import CachedQueryEncoder
+from .scoring import Rankings, Retrieved, task_results
 
 QUICK_BELGIAN = 100
 QUICK_FAQ = 50
 #: candidate units per retriever: deeper than the service's default (100) so that
 #: Recall@50 counts documents, not the candidate cut (a document has several units)
 DEPTH = 200
-MODES = ("lexical", "dense", "hybrid")
-#: RRF sees only the ratio of the weights, so the dense weight stays 1
-WEIGHT_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-RRF_K_GRID = (5, 10, 20, 40, 60, 100)
 CORPUS_MARKER = "eval-corpus.json"
 QUERY_VECTORS = "query_vectors.npz"
 
 Log = Callable[[str], None]
-Rankings = dict[str, list[tuple[int, float]]]
 
 
 class EvaluationError(RuntimeError):
@@ -63,12 +55,6 @@ class EvalOptions:
     #: share of the corpus (whole title groups), for development on a slow machine; 1 = all
     sample: float = 1.0
     depth: int = DEPTH
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    rankings: list[Rankings]  # per query of the task, in order
-    doc_of: dict[int, str]  # unit id -> the external id of its document
 
 
 class PhaseTimer:
@@ -116,6 +102,8 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                    "units": engine.store.counts()["units"], "queries_encoded": encoded},
         "settings": {"model_id": encoder.model_id, "rrf_k": settings.rrf_k,
                      "weight_lexical": settings.weight_lexical, "weight_dense": settings.weight_dense,
+                     "weight_lexical_short": settings.weight_lexical_short,
+                     "short_query_words": settings.short_query_words,
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
         "linking": linking_out,
@@ -220,75 +208,3 @@ def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int) -> Retr
     return Retrieved(rankings, doc_of)
 
 
-def as_documents(ranked_units: Sequence[tuple[int, float]], doc_of: Mapping[int, str]) -> list[str]:
-    return unique_in_order(doc_of[uid] for uid, _ in ranked_units if uid in doc_of)
-
-
-def per_query(task: Task, ranked_docs: Sequence[Sequence[str]], metric: str) -> list[float]:
-    return [score(metric, docs, q.grades) for q, docs in zip(task.queries, ranked_docs)]
-
-
-def mean_scores(task: Task, ranked_docs: Sequence[Sequence[str]], metrics: Sequence[str]) -> dict[str, float]:
-    return {m: round(mean(per_query(task, ranked_docs, m)), 4) for m in metrics}
-
-
-def compare(task: Task, better: Sequence[Sequence[str]], worse: Sequence[Sequence[str]]) -> dict:
-    """Paired difference of the primary metric, with its 95% half-width."""
-    difference, half_width = paired_difference(per_query(task, better, task.primary),
-                                               per_query(task, worse, task.primary))
-    return {"difference": round(difference, 4), "ci95": round(half_width, 4),
-            "clear": difference - half_width > 0}
-
-
-def hybrid_run(engine: SearchEngine, task: Task, retrieved: Retrieved, depth: int | None = None) -> list[list[str]]:
-    """The service's fusion (weights_for, rrf_k) of each query's lists, cut to ``depth`` candidates first."""
-    return [as_documents(engine.fuse({name: r[:depth] for name, r in rankings.items()}, query.text), retrieved.doc_of)
-            for query, rankings in zip(task.queries, retrieved.rankings)]
-
-
-def mode_runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[str, list[list[str]]]:
-    """Per mode, each query's ranked documents."""
-    runs = {mode: [as_documents(r[mode], retrieved.doc_of) for r in retrieved.rankings]
-            for mode in ("lexical", "dense")}
-    runs["hybrid"] = hybrid_run(engine, task, retrieved)
-    return runs
-
-
-def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int, depth: int) -> list[list[str]]:
-    weights = {"lexical": weight_lexical, "dense": 1.0}
-    return [as_documents(reciprocal_rank_fusion({name: [uid for uid, _ in r[:depth]] for name, r in rankings.items()},
-                                                weights, k=rrf_k), retrieved.doc_of)
-            for rankings in retrieved.rankings]
-
-
-def tune(task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]], depth: int) -> dict:
-    """The task's primary metric over a grid of lexical weight x RRF constant, at the service's
-    candidate depth, and whether the best point beats the service's fusion by more than chance."""
-    grid = [{"weight_lexical": w, "weight_dense": 1.0, "rrf_k": k,
-             task.primary: mean_scores(task, fused_run(retrieved, w, k, depth), [task.primary])[task.primary]}
-            for w in WEIGHT_GRID for k in RRF_K_GRID]
-    best = max(grid, key=lambda row: row[task.primary])
-    best_run = fused_run(retrieved, best["weight_lexical"], best["rrf_k"], depth)
-    return {"metric": task.primary, "grid": grid, "best": best,
-            "best_vs_service": compare(task, best_run, service_run)}
-
-
-def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service_candidates: int) -> dict:
-    runs = mode_runs(engine, task, retrieved)
-    results = {mode: mean_scores(task, docs, task.metrics) for mode, docs in runs.items()}
-    best_single = max(("lexical", "dense"), key=lambda mode: results[mode][task.primary])
-    service_depth = hybrid_run(engine, task, retrieved, service_candidates)
-    return {
-        "description": task.description,
-        "queries": len(task.queries),
-        "skipped_without_relevant": task.skipped,
-        "mean_query_words": round(mean([len(q.text.split()) for q in task.queries]), 1),
-        "mean_relevant": round(mean([len(q.grades) for q in task.queries]), 1),
-        "metrics": list(task.metrics),
-        "primary": task.primary,
-        "results": results,
-        "hybrid_beats_both": results["hybrid"][task.primary] > results[best_single][task.primary],
-        "hybrid_vs_best_single": {"versus": best_single, **compare(task, runs["hybrid"], runs[best_single])},
-        "hybrid_at_service_candidates": mean_scores(task, service_depth, task.metrics),
-        "tuning": tune(task, retrieved, service_depth, service_candidates),
-    }

@@ -1,6 +1,8 @@
 """Dense vector index: normalised embeddings in FAISS, keyed by unit id."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
@@ -36,8 +38,25 @@ def empty_index(kind: str, dim: int, n_train: int) -> faiss.Index:
     raise ValueError(f"unknown index type {kind!r}")
 
 
+@contextmanager
+def omp_threads(n: int) -> Iterator[None]:
+    """Run the block on ``n`` OpenMP threads. The setting belongs to the calling thread,
+    so concurrent requests do not interfere."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 class DenseIndex:
     """A FAISS index with stable int64 ids (``IndexIDMap2``)."""
+
+    #: OpenMP threads for one query: requests already run in parallel, and splitting one
+    #: query costs more than it saves (docs/benchmarks.md: exact search over 100,000 vectors
+    #: 23 ms on two threads, 16 ms on one; over 30,000 on a busy machine 52 ms against 11)
+    search_threads = 1
 
     def __init__(self, index: faiss.Index, kind: str):
         self.index = index
@@ -66,7 +85,9 @@ class DenseIndex:
         if len(self) == 0 or n <= 0 or (allowed_ids is not None and not allowed_ids):
             return []
         params = self._search_params(allowed_ids)
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(n, len(self)), params=params)
+        with omp_threads(self.search_threads):
+            scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(n, len(self)),
+                                            params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def _search_params(self, allowed_ids: list[int] | None):
