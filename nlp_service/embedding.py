@@ -404,12 +404,17 @@ def encode_documents_cached(
         if i not in hits:
             positions.setdefault(t, []).append(i)
     missing = list(positions)
-    for start in _maybe_tqdm(range(0, len(missing), chunk_size), progress and len(missing) > chunk_size, "embedding"):
-        chunk = missing[start : start + chunk_size]
-        vecs = encoder.encode_documents(chunk, progress=progress and len(missing) <= chunk_size)
-        cache.put_many(encoder.model_id, chunk, vecs)
-        for t, v in zip(chunk, vecs):
-            out[positions[t]] = v
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(missing), desc="embedding", unit="text", disable=not progress or not missing)
+    with bar:
+        for start in range(0, len(missing), chunk_size):
+            chunk = missing[start : start + chunk_size]
+            vecs = encoder.encode_documents(chunk)
+            cache.put_many(encoder.model_id, chunk, vecs)
+            for t, v in zip(chunk, vecs):
+                out[positions[t]] = v
+            bar.update(len(chunk))
     return out
 
 

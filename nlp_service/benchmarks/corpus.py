@@ -1,0 +1,127 @@
+"""The whole shared corpus, from scratch: cold ingest, an unchanged reindex, warm latency.
+
+What an operator sees on day one (ingest everything with an empty embedding
+cache), on every later maintenance run (``reindex`` with nothing changed: every
+vector from the cache) and what every user sees afterwards (warm query latency
+at full size, each retriever alone and fused).
+
+Ratios against baselines taken in the same process, so that a busy or a faster
+machine shifts both sides alike:
+
+* ingest: the bare encoder on a sample of the same unit texts (units/s that
+  embedding alone allows) against the pipeline's embedded units/s;
+* reindex: against the cold ingest;
+* latency: each mode against the targets (median 50 ms, p95 150 ms).
+"""
+from __future__ import annotations
+
+import itertools
+import random
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..embedding import Encoder
+from ..evaluation.datasets import load_belgian
+from ..pipeline import Indexer
+from ..search import SearchEngine
+from . import latency, machine
+from .runner import query_sets
+
+Log = Callable[[str], None]
+#: the council-document folders of the shared corpus (the FAQ export is evaluation data)
+CORPUS_FOLDERS = ("leiden", "tweedekamer-2024", "dekamer-2017")
+MODES = ("lexical", "dense", "hybrid")
+TARGET_MEDIAN_MS = 50.0
+TARGET_P95_MS = 150.0
+TARGET_COLD_S = 600.0
+TARGET_REINDEX_S = 60.0
+BASELINE_UNITS = 300
+
+
+@dataclass(frozen=True)
+class CorpusBenchOptions:
+    home: Path  # emptied first: the index built here stays for later benchmarks
+    requests: dict[str, int]  # per query kind ("title", "pasted")
+    encoder_sample: int = BASELINE_UNITS
+
+
+class CorpusBenchError(RuntimeError):
+    """The benchmark cannot run as asked."""
+
+
+def corpus_paths(data_dir: Path) -> list[Path]:
+    paths = [Path(data_dir) / name for name in CORPUS_FOLDERS]
+    missing = [str(p) for p in paths if not p.is_dir()]
+    if missing:
+        raise CorpusBenchError(f"shared corpus folders missing: {', '.join(missing)} (set NLP_SERVICE_DATA)")
+    return paths
+
+
+def run_corpus_bench(settings: Settings, encoder: Encoder, options: CorpusBenchOptions,
+                     log: Log = lambda _: None, progress: bool = False) -> dict:
+    """Settings must name ``options.home`` and a cache file of that home's own (cold)."""
+    paths = corpus_paths(settings.data_dir)
+    shutil.rmtree(options.home, ignore_errors=True)
+    result: dict = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine.describe(),
+                    "threads_setting": settings.threads, "corpus": [str(p) for p in paths]}
+    log("cold ingest of the whole corpus (empty store, empty embedding cache)")
+    cold = Indexer(settings, encoder).ingest_paths(paths, progress=progress)
+    if cold.failed:
+        raise CorpusBenchError(f"{len(cold.failed)} files did not parse, e.g. {cold.failed[0]}")
+    result["cold_ingest"] = _ingest_figures(cold)
+    log("reindex with nothing changed")
+    again = Indexer(settings, encoder).reindex(progress=progress)
+    result["reindex"] = {**_ingest_figures(again), "ratio_to_cold": round(again.seconds / cold.seconds, 4)}
+    engine = SearchEngine(settings, encoder=encoder)
+    result["index"] = engine.store.counts()
+    log("the bare encoder on a sample of the same units (baseline)")
+    result["encoder_baseline"] = encoder_baseline(engine, encoder, options.encoder_sample, cold)
+    log("warm query latency, one client")
+    result["latency"] = warm_latency(engine, query_sets(load_belgian(settings.data_dir)), options.requests)
+    result["targets"] = targets_met(result)
+    return result
+
+
+def _ingest_figures(report) -> dict:
+    seconds = max(report.seconds, 1e-9)
+    return {"documents": report.changed, "units": report.units, "embedded": report.embedded,
+            "seconds": round(report.seconds, 1), "documents_per_s": round(report.changed / seconds, 2),
+            "units_per_s": round(report.units / seconds, 2), "embedded_per_s": round(report.embedded / seconds, 2)}
+
+
+def encoder_baseline(engine: SearchEngine, encoder: Encoder, size: int, cold) -> dict:
+    """Embedding alone, on distinct unit texts drawn from the store: what the pipeline can reach."""
+    texts = sorted({unit.text for unit in engine.store.iter_units()})
+    sample = random.Random(0).sample(texts, min(size, len(texts)))
+    started = time.perf_counter()
+    encoder.encode_documents(sample)
+    per_s = len(sample) / max(time.perf_counter() - started, 1e-9)
+    pipeline_per_s = cold.embedded / max(cold.seconds, 1e-9)
+    return {"texts": len(sample), "units_per_s": round(per_s, 2),
+            "pipeline_share_of_encoder_speed": round(pipeline_per_s / per_s, 3),
+            "embedding_alone_projected_s": round(cold.embedded / per_s, 1)}
+
+
+def warm_latency(engine: SearchEngine, queries: dict[str, list[str]], requests: dict[str, int]) -> list[dict]:
+    engine.warm_up()
+    rows = []
+    for kind, mode in itertools.product(requests, MODES):
+        figures = latency.timed_calls(latency.python_call(engine, mode), queries[kind], 1, requests[kind])
+        rows.append({"queries": kind, "mode": mode, **figures,
+                     "p50_ratio_to_target": round(figures["p50_ms"] / TARGET_MEDIAN_MS, 2),
+                     "p95_ratio_to_target": round(figures["p95_ms"] / TARGET_P95_MS, 2)})
+    return rows
+
+
+def targets_met(result: dict) -> dict:
+    rows: Sequence[dict] = result["latency"]
+    return {
+        "cold_ingest_under_10_min": result["cold_ingest"]["seconds"] < TARGET_COLD_S,
+        "reindex_under_60_s": result["reindex"]["seconds"] < TARGET_REINDEX_S,
+        **{f"latency_{r['queries']}_{r['mode']}": r["p50_ms"] < TARGET_MEDIAN_MS and r["p95_ms"] < TARGET_P95_MS
+           for r in rows},
+    }
