@@ -44,3 +44,51 @@ def test_exact_search_scores_perfect_recall():
     queries = vectors[:5]
     point = faiss_scale.measure("flat", vectors, queries, faiss_scale.exact_neighbours(vectors, queries))
     assert point.recall_at_10 == 1.0 and point.memory_mib > 0 and point.chosen_by_service
+
+
+@pytest.mark.model
+def test_whole_corpus_benchmark_runs_on_a_small_copy_of_the_corpus(engine, data_dir, tmp_path):
+    """scripts/bench_corpus.py's core on Leiden, 2 Tweede Kamer rows and 6 Belgian questions:
+    the same three folders, so the same code path as the full run, in seconds."""
+    import csv
+    import shutil
+    import sys
+
+    from nlp_service.benchmarks import corpus
+    from nlp_service.evaluation.datasets import in_window, load_belgian
+
+    mini = tmp_path / "data"
+    shutil.copytree(data_dir / "leiden", mini / "leiden")
+    csv.field_size_limit(sys.maxsize)
+    with open(data_dir / "tweedekamer-2024" / "documents.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[:3]  # the header and two documents
+    (mini / "tweedekamer-2024").mkdir()
+    with open(mini / "tweedekamer-2024" / "documents.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    window = [r for r in load_belgian(data_dir) if in_window(r)][:6]
+    (mini / "dekamer-2017").mkdir()
+    (mini / "dekamer-2017" / "questions.jsonl").write_text("".join(r.line for r in window), encoding="utf-8")
+
+    home = tmp_path / "home"
+    settings = engine.settings.replace(home=home, data_dir=mini)  # the suite's shared embedding cache
+    options = corpus.CorpusBenchOptions(home=home, requests={"title": 4, "pasted": 2}, encoder_sample=5)
+    result = corpus.run_corpus_bench(settings, engine.encoder, options)
+
+    assert result["cold_ingest"]["documents"] == result["index"]["documents"] == 1 + 2 + 6
+    assert result["cold_ingest"]["units"] == result["index"]["units"] > 9
+    assert result["reindex"]["embedded"] == 0 and result["reindex"]["units"] == result["index"]["units"]
+    assert [(r["queries"], r["mode"], r["requests"]) for r in result["latency"]] == [
+        (kind, mode, n) for kind, n in (("title", 4), ("pasted", 2)) for mode in corpus.MODES]
+    assert all(0 < r["p50_ms"] <= r["p95_ms"] for r in result["latency"])
+    assert result["targets"]["reindex_under_60_s"] is True
+    assert result["encoder_baseline"]["texts"] == 5 and result["encoder_baseline"]["units_per_s"] > 0
+    report = corpus.markdown(result)
+    assert "| cold ingest (empty store and cache) | 9 |" in report and "## Targets" in report
+
+
+def test_whole_corpus_benchmark_names_missing_folders(tmp_path):
+    from nlp_service.benchmarks import corpus
+
+    (tmp_path / "leiden").mkdir()
+    with pytest.raises(corpus.CorpusBenchError, match="tweedekamer-2024.*dekamer-2017"):
+        corpus.corpus_paths(tmp_path)
