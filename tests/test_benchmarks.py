@@ -92,3 +92,15 @@ def test_whole_corpus_benchmark_names_missing_folders(tmp_path):
     (tmp_path / "leiden").mkdir()
     with pytest.raises(corpus.CorpusBenchError, match="tweedekamer-2024.*dekamer-2017"):
         corpus.corpus_paths(tmp_path)
+
+
+def test_benchmark_report_carries_the_latest_load_test(tmp_path):
+    from nlp_service.benchmarks.report import load_test_section
+
+    assert load_test_section(tmp_path / "load-test.json") == "", "no load test run: no section"
+    (tmp_path / "load-test.json").write_text(
+        '{"machine": {"load_average_at_start": [1.0, 1.0, 1.0]}, "clients": 16, "seconds": 60, "requests": 3000,'
+        ' "errors": 0, "p50_ms": 300.0, "p95_ms": 420.0, "p99_ms": 510.0, "throughput_rps": 50.0,'
+        ' "rss_mib_start": 900.0, "rss_mib_half_way": 950.0, "rss_mib_end": 951.0}', encoding="utf-8")
+    section = load_test_section(tmp_path / "load-test.json")
+    assert "## Load test" in section and "| 16 | 60 | 3,000 | 0 | 300.0 | 420.0 | 510.0 |" in section

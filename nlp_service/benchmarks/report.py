@@ -22,8 +22,29 @@ def write_outputs(result: dict, out_dir: Path, notes: str = "") -> dict[str, Pat
     paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     latency_chart(result, paths["latency_chart"])
     faiss_chart(result["faiss"], paths["faiss_chart"])
+    notes = "\n\n".join(filter(None, [load_test_section(out_dir / LOAD_TEST_FILE), notes]))
     paths["markdown"].write_text(markdown(result, paths, notes), encoding="utf-8")
     return paths
+
+
+#: written by scripts/load_test.py (a run of its own: it holds a server under load for a minute)
+LOAD_TEST_FILE = "load-test.json"
+
+
+def load_test_section(path: Path) -> str:
+    """The latest load test's figures, when scripts/load_test.py has written them next to this report."""
+    try:
+        load = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    row = [load["clients"], load["seconds"], load["requests"], load["errors"], load["p50_ms"], load["p95_ms"],
+           load["p99_ms"], load["throughput_rps"], load["rss_mib_start"], load.get("rss_mib_half_way", "–"),
+           load["rss_mib_end"]]
+    return ("## Load test\n\n`scripts/load_test.py` (hybrid search over HTTP against the real server, "
+            f"clients in a loop until the time is up; [{path.name}]({path.name}), machine load at its start "
+            f"{', '.join(f'{x:.1f}' for x in load['machine']['load_average_at_start'] or ())}):\n\n"
+            + table(["clients", "seconds", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "req/s",
+                     "RSS start MiB", "half-way", "end"], [row]))
 
 
 # -- charts --------------------------------------------------------------------
