@@ -445,9 +445,12 @@ def read_line_with(proc: subprocess.Popen, marker: str, timeout: float = 180) ->
 
 
 def test_serve_warms_up_prints_its_address_and_serves(indexed_settings):
+    # A suite started in the background (`cmd &` in a script) inherits SIGINT ignored, and so would
+    # the server: give it the terminal's default, as a user pressing Ctrl+C has.
     proc = subprocess.Popen(serve_command(indexed_settings, "--port", "0", "--threads", "2"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = read_line_with(proc, "Serving on http://127.0.0.1:")
         url = line.split("Serving on ", 1)[1].strip()
