@@ -17,14 +17,20 @@ BELGIAN_EXPORT = Path("dekamer-2017") / "questions.jsonl"
 WHOLE_PARTS = (Path("leiden"), Path("tweedekamer-2024") / "documents.csv")
 
 
+def corpus_paths(data_dir: Path) -> list[Path]:
+    """The shared corpus's council documents, whole (the FAQ export is evaluation data)."""
+    parts = [Path(data_dir) / p for p in (*WHOLE_PARTS, BELGIAN_EXPORT)]
+    missing = [str(p) for p in parts if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"shared data missing: {', '.join(missing)} (set NLP_SERVICE_DATA)")
+    return parts
+
+
 def demo_paths(data_dir: Path, workdir: Path, belgian_records: int = BELGIAN_DEMO_RECORDS) -> list[Path]:
     """Paths to ingest; the Belgian subset is written under ``workdir`` in a folder
     named like the original, so its documents keep the collection name ``dekamer-2017``."""
-    data_dir = Path(data_dir)
-    missing = [str(data_dir / p) for p in (*WHOLE_PARTS, BELGIAN_EXPORT) if not (data_dir / p).exists()]
-    if missing:
-        raise FileNotFoundError(f"demo data missing: {', '.join(missing)} (set NLP_SERVICE_DATA)")
+    *whole, belgian = corpus_paths(data_dir)
     subset = Path(workdir) / "demo" / BELGIAN_EXPORT
-    with open(data_dir / BELGIAN_EXPORT, encoding="utf-8") as src:
+    with open(belgian, encoding="utf-8") as src:
         atomic_write_text(subset, "".join(itertools.islice(src, belgian_records)))
-    return [data_dir / p for p in WHOLE_PARTS] + [subset]
+    return [*whole, subset]

@@ -23,8 +23,9 @@ from .store import Filters, Store, StoredDocument, Unit
 MODES = ("hybrid", "lexical", "dense")
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
 ALLOWED_CACHE_SIZE = 16
-#: threads running BM25 beside the query encoding of hybrid searches (one per concurrent request)
-LEXICAL_WORKERS = 8
+#: threads running BM25 beside the query encoding of hybrid searches (one per concurrent request);
+#: one pool for the process, so engines made and dropped (tests, the evaluation) leave no threads
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lexical")
 SORTS = ("relevance", "date")
 
 
@@ -93,7 +94,6 @@ class SearchEngine:
         self._reload_lock = threading.Lock()
         self._allowed: OrderedDict[tuple[Filters, int], list[int]] = OrderedDict()
         self._allowed_lock = threading.Lock()
-        self._lexical_pool = ThreadPoolExecutor(max_workers=LEXICAL_WORKERS, thread_name_prefix="lexical")
 
     # -- resources ---------------------------------------------------------
 
@@ -209,10 +209,10 @@ class SearchEngine:
         elif request.mode == "hybrid":
             # BM25 runs while the query is encoded: SQLite and onnxruntime both release the GIL,
             # so a pasted question costs max(lexical, dense) instead of their sum
-            pending = self._lexical_pool.submit(lexical)
+            pending = _LEXICAL_POOL.submit(lexical)
             dense = self._dense_candidates(generation, request.query, n, allowed, timings)
             rankings["lexical"], rankings["dense"] = pending.result(), dense
-        if request.mode == "dense":
+        else:
             rankings["dense"] = self._dense_candidates(generation, request.query, n, allowed, timings)
         return rankings
 
