@@ -100,7 +100,8 @@ class _OnnxBackend:
     #: x length^2 floats) at ~200 MB instead of ~400 MB for 32 x 512 tokens
     MAX_BATCH_TOKENS = 1024
 
-    def __init__(self, onnx_path: Path, settings: _DirectorySettings, tokenizer, threads: int) -> None:
+    def __init__(self, onnx_path: Path, settings: _DirectorySettings, tokenizer, threads: int,
+                 profile_prefix: str | None = None) -> None:
         import onnxruntime as ort
 
         self.settings = settings
@@ -118,6 +119,9 @@ class _OnnxBackend:
         # starves the other processes and itself (measured under load: 26 vs 50 ms per query).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
+        if profile_prefix:  # per-operator timings (benchmarks only): session.end_profiling() names the file
+            opts.enable_profiling = True
+            opts.profile_file_prefix = profile_prefix
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
 
     def count(self, texts: list[str]) -> list[int]:
@@ -157,6 +161,15 @@ class _OnnxBackend:
             ids[i, : len(r)] = r
             mask[i, : len(r)] = 1
         return ids, mask
+
+
+def onnx_backend(model_dir: Path, threads: int, onnx_path: Path | None = None,
+                 profile_prefix: str | None = None) -> _OnnxBackend:
+    """The session the Encoder uses, alone (default: the shipped int8 file), with the model
+    directory's tokenizer and pooling: for the build's checks and the encoder benchmarks."""
+    model_dir = Path(model_dir)
+    return _OnnxBackend(onnx_path or model_dir / ONNX_INT8, _DirectorySettings(model_dir),
+                        _load_tokenizer(model_dir), threads, profile_prefix)
 
 
 class _TorchBackend:

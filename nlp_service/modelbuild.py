@@ -648,9 +648,9 @@ def quantize_int8(fp32_path: Path, int8_path: Path) -> None:
 
 def _onnx_backend(model_dir: Path, onnx_path: Path):
     """The serving code path itself (embedding._OnnxBackend), so the check covers it too."""
-    from .embedding import _DirectorySettings, _load_tokenizer, _OnnxBackend
+    from .embedding import onnx_backend
 
-    return _OnnxBackend(onnx_path, _DirectorySettings(model_dir), _load_tokenizer(model_dir), threads=2)
+    return onnx_backend(model_dir, threads=2, onnx_path=onnx_path)
 
 
 def _agreement(a: np.ndarray, b: np.ndarray) -> dict:

@@ -104,3 +104,26 @@ def test_benchmark_report_carries_the_latest_load_test(tmp_path):
         ' "rss_mib_start": 900.0, "rss_mib_half_way": 950.0, "rss_mib_end": 951.0}', encoding="utf-8")
     section = load_test_section(tmp_path / "load-test.json")
     assert "## Load test" in section and "| 16 | 60 | 3,000 | 0 | 300.0 | 420.0 | 510.0 |" in section
+
+
+@pytest.mark.model
+def test_encoder_ceiling_profiles_the_int8_encoder(model_dir):
+    """scripts/bench_encoder_ceiling.py's core on a few real unit-like texts."""
+    from nlp_service.benchmarks import ceiling
+
+    texts = ["Hoeveel sociale huurwoningen zijn er in 2023 in Leiden gebouwd?",
+             "Het college heeft de raad op 12 maart geïnformeerd over de stand van de woningbouw. " * 8,
+             "Welke maatregelen neemt u tegen scheefwonen?", "Nee."]
+    result = ceiling.measure_ceiling(model_dir, texts, threads=2, budget_s=1.0, sample_size=3)
+
+    assert result["sample"]["texts"] == 3 and result["texts"] == 4
+    assert result["sample"]["tokens"] < result["tokens"] <= 4 * 512
+    # the model is an int8 export: its dynamic-quantised matmuls take much of the time, not all
+    assert 0.2 < result["int8_matmul_share"] < 1.0
+    assert abs(sum(ceiling.operator_shares(model_dir, 1, texts).values()) - 1.0) < 0.01
+    floors = result["floors_s"]
+    assert floors["both"] <= min(floors["int8_matmuls_only"], floors["all_cores_perfectly_used"])
+    assert floors["int8_matmuls_only"] < result["projected_s"]
+    assert result["speedup_needed"] == pytest.approx(result["projected_s"] / 1.0, abs=0.06)  # budget: 1 s
+    report = ceiling.markdown(result, {"cpu_model": "test cpu"}, "now")
+    assert "| int8 matmuls only |" in report and "DynamicQuantizeMatMul" in report
