@@ -115,13 +115,14 @@ def _outline(document) -> str:
 
 def _user_errors():
     """Exceptions that are the user's to fix: shown as one line, never a traceback."""
-    from .embedding import ModelNotFoundError
+    from .embedding import EmbeddingCacheError, ModelNotFoundError
     from .index.generation import IndexUnavailableError
     from .locking import WriterBusyError
     from .search import QueryError
     from .store import StoreError
 
-    return (ModelNotFoundError, IndexUnavailableError, WriterBusyError, QueryError, StoreError, ConfigError)
+    return (ModelNotFoundError, EmbeddingCacheError, IndexUnavailableError, WriterBusyError, QueryError, StoreError,
+            ConfigError)
 
 
 def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
@@ -194,6 +195,7 @@ def search(ctx: click.Context, query, k, since, until, party, author, source, mo
     """Find earlier questions and answers similar to QUERY."""
     from .search import SearchEngine
 
+    _require_store(_settings(ctx))
     try:
         engine = SearchEngine(_settings(ctx))
         request = engine.make_request(query, k, since, until, party, author, source, mode, sort)
@@ -207,6 +209,12 @@ def search(ctx: click.Context, query, k, since, until, party, author, source, mo
         click.echo("no results")
     for rank, result in enumerate(response.results, start=1):
         _print_result(rank, result)
+
+
+def _require_store(settings: Settings) -> None:
+    """Reading commands never create a home: a mistyped --home is an error, not a new empty store."""
+    if not settings.store_path.exists():
+        raise CliError(f"no store in {settings.home}: run `nlp-service ingest PATH` first")
 
 
 def _print_result(rank: int, result) -> None:
@@ -233,8 +241,7 @@ def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
     from .search import SearchEngine
 
     settings = _settings(ctx)
-    if not settings.store_path.exists():
-        raise CliError(f"no store in {settings.home}: run `nlp-service ingest PATH` first")
+    _require_store(settings)
     try:
         data = SearchEngine(settings).stats()
     except _user_errors() as exc:

@@ -85,9 +85,12 @@ class Settings:
     def __post_init__(self) -> None:
         if self.encoder_backend not in ("onnx", "torch"):
             raise ConfigError(f"{PREFIX}ENCODER_BACKEND must be 'onnx' or 'torch', got {self.encoder_backend!r}")
-        for name in ("threads", "batch_size", "rrf_k", "per_document", "candidates", "max_k", "short_query_words"):
+        for name in ("threads", "batch_size", "rrf_k", "per_document", "candidates", "max_k", "short_query_words",
+                     "max_upload_mb", "max_query_chars"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"{PREFIX}PORT must be 0-65535, got {self.port}")
         for name in ("weight_lexical", "weight_lexical_short", "weight_dense"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must not be negative")

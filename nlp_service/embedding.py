@@ -321,6 +321,10 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+class EmbeddingCacheError(RuntimeError):
+    """The embedding cache file cannot be opened or is not one (a folder, another file)."""
+
+
 class EmbeddingCache:
     """SQLite file: (model_id, sha256(text)) -> float32 vector.
 
@@ -333,16 +337,22 @@ class EmbeddingCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings ("
-            " model_id TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
-            " PRIMARY KEY (model_id, text_sha256)) WITHOUT ROWID"
-        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings ("
+                " model_id TEXT NOT NULL, text_sha256 BLOB NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+                " PRIMARY KEY (model_id, text_sha256)) WITHOUT ROWID"
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise EmbeddingCacheError(
+                f"embedding cache {self.path} cannot be used ({exc}): point NLP_SERVICE_CACHE at a cache "
+                "file or a path where one can be made"
+            ) from None
 
     def get_many(self, model_id: str, texts: Sequence[str]) -> dict[int, np.ndarray]:
         """Cached vectors by position in ``texts``; texts not in the cache are absent."""

@@ -36,6 +36,15 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def atomic_save_figure(fig, path: Path, dpi: int = 110) -> None:
+    """A matplotlib figure written like every other file: whole or not at all."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def file_sha256(path: Path) -> str:
     """The sha256 of a file, read in 1 MiB blocks (index files and model weights are large)."""
     digest = hashlib.sha256()

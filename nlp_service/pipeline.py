@@ -84,6 +84,7 @@ class Indexer:
     def _write(self, documents: Iterable[Document], report: IngestReport, progress: bool, purpose: str) -> IngestReport:
         started = time.perf_counter()
         with WriteLock(self.settings.home, purpose):
+            EmbeddingCache(self.settings.cache_path).close()  # a broken cache fails before the store changes
             self._check_units_model()
             for document in documents:
                 report.warnings.extend(document.warnings)

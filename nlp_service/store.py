@@ -141,7 +141,10 @@ class Store:
         self.path = Path(path)
         if not self.path.exists() and not create:
             raise StoreError(f"no store at {self.path}: run `nlp-service ingest` first")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the home is a file, or not writable
+            raise StoreError(f"cannot use {self.path.parent} as the index home ({exc.strerror})") from None
         self._local = threading.local()
         self.migrated: list[int] = []
         self._check_schema(upgrade)
@@ -188,7 +191,13 @@ class Store:
             version = self.schema_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable SQLite store ({exc})") from None
-        if (version == 0 and not self._has_tables()) or (upgrade and version < SCHEMA_VERSION):
+        if version == 0 and self._has_tables():
+            # every store this program writes carries a version: this file is someone else's
+            raise StoreError(
+                f"{self.path} holds tables but no schema version: not a store of nlp-service; "
+                "point NLP_SERVICE_HOME (or --home) at another folder"
+            )
+        if version == 0 or (upgrade and version < SCHEMA_VERSION):
             self.migrated = self.migrate()
         elif version < SCHEMA_VERSION:
             raise StoreError(
@@ -208,11 +217,15 @@ class Store:
         """Apply pending migrations, each in its own transaction; returns the versions reached."""
         applied = []
         for version in range(self.schema_version(), SCHEMA_VERSION):
-            with self.transaction() as conn:
-                for statement in _MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {version + 1}")
+            try:
+                with self.transaction() as conn:  # SQLite's DDL is transactional: all or nothing
+                    for statement in _MIGRATIONS[version].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {version + 1}")
+            except sqlite3.Error as exc:
+                raise StoreError(f"migrating {self.path} to schema version {version + 1} failed ({exc}); "
+                                 f"the store is unchanged at version {version}") from None
             applied.append(version + 1)
         return applied
 

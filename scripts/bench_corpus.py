@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nlp_service.benchmarks.corpus import CorpusBenchError, CorpusBenchOptions, markdown, run_corpus_bench  # noqa: E402
 from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
 from nlp_service.embedding import open_encoder  # noqa: E402
+from nlp_service.fsutil import atomic_write_text  # noqa: E402
 
 
 def main() -> int:
@@ -46,8 +47,8 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench-corpus.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    (args.out / "bench-corpus.md").write_text(markdown(result), encoding="utf-8")
+    atomic_write_text(args.out / "bench-corpus.json", json.dumps(result, ensure_ascii=False, indent=2))
+    atomic_write_text(args.out / "bench-corpus.md", markdown(result))
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else markdown(result))
     return 0
 

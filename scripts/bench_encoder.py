@@ -43,6 +43,8 @@ import psutil  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from nlp_service.fsutil import atomic_write_text  # noqa: E402
+
 BATCH = 32
 SENTENCES = 192
 ROUNDS = 5
@@ -230,9 +232,9 @@ def main() -> None:
         "results": results,
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "bench-encoder.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(args.out_dir / "bench-encoder.json", json.dumps(result, indent=2) + "\n")
     table = markdown(result)
-    (args.out_dir / "bench-encoder.md").write_text(table, encoding="utf-8")
+    atomic_write_text(args.out_dir / "bench-encoder.md", table)
     print(table)
 
 

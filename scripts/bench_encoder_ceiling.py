@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nlp_service.benchmarks import ceiling, machine  # noqa: E402
 from nlp_service.benchmarks.corpus import TARGET_COLD_S  # noqa: E402
 from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
+from nlp_service.fsutil import atomic_write_text  # noqa: E402
 from nlp_service.store import Store, StoreError  # noqa: E402
 
 
@@ -50,9 +51,9 @@ def main() -> int:
     described, created = machine.describe(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
     report = ceiling.markdown(result, described, created)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "encoder-ceiling.json").write_text(
-        json.dumps({"created": created, "machine": described, **result}, indent=2) + "\n", encoding="utf-8")
-    (args.out / "encoder-ceiling.md").write_text(report, encoding="utf-8")
+    atomic_write_text(args.out / "encoder-ceiling.json",
+                      json.dumps({"created": created, "machine": described, **result}, indent=2) + "\n")
+    atomic_write_text(args.out / "encoder-ceiling.md", report)
     print(json.dumps(result, indent=2) if args.json else report)
     return 0
 

@@ -1,6 +1,7 @@
 """The JSON API over the real server (waitress) and the real session index."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -147,6 +148,14 @@ def test_bad_search_bodies_are_400(base_url):
     assert_error(post_json(base_url, "/api/search", {"q": "woning", "k": True}), 400)
 
 
+def test_json_bodies_with_unpaired_surrogates_are_400(base_url, writable_url):
+    """JSON may escape a lone surrogate; no UTF-8 text (store, index, hash) can hold one."""
+    for body in ({"q": "woning \ud800"}, {"q": "woning", "party": "\udc80"}):
+        assert "surrogate" in assert_error(post_json(base_url, "/api/search", body), 400)
+    reply = post_json(writable_url, "/api/documents", {"text": "Klopt dit \ud800?"}, headers=AUTH)
+    assert "surrogate" in assert_error(reply, 400)
+
+
 # --- documents and questions -------------------------------------------------
 
 
@@ -213,9 +222,18 @@ def test_stats_counts_collections_and_years(base_url):
 
 
 def test_health_reports_index_documents_and_model(base_url, engine):
+    import sqlite3
+
     data = call(base_url, "/health").json()
     assert data["status"] == "ok"
-    assert data["documents"] == engine.store.counts()["documents"]
+    assert set(data) == {"status", "index", "documents", "units", "model_id"}  # the documented fields
+    # documents and units against independent sources: /api/stats and a direct SQL count on the store file
+    stats = call(base_url, "/api/stats").json()
+    with sqlite3.connect(f"file:{engine.settings.store_path}?mode=ro", uri=True) as conn:
+        sql_documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        sql_units = conn.execute("SELECT count(*) FROM units").fetchone()[0]
+    assert data["documents"] == stats["counts"]["documents"] == sql_documents > 100
+    assert data["units"] == stats["counts"]["units"] == sql_units > data["documents"]
     assert data["model_id"] == engine.generation().manifest.model_id
     assert data["model_id"].startswith(engine.settings.model_id)
     assert data["index"] == engine.generation().id
@@ -348,6 +366,17 @@ def test_an_upload_reads_only_its_bytes_never_the_path_it_names(writable_url):
 ])
 def test_bad_uploads_get_their_status(writable_url, filename, content, status):
     assert_error(upload_file(writable_url, filename, content), status)
+
+
+def test_an_uploaded_export_reports_the_records_that_did_not_parse(writable_url):
+    lines = [json.dumps({"doc_id": "meeuw-1", "question": "Meeuwen\n\nHoeveel meeuwen broeden op de Breestraat?"}),
+             "{not json", json.dumps({"doc_id": "meeuw-3", "question": "Meeuwen\n\nKlopt dit \udc80?"})]
+    reply = upload_file(writable_url, "export.jsonl", "\n".join(lines).encode())
+    assert reply.status == 201, reply.body
+    report = reply.json()["report"]
+    assert report["added"] + report["unchanged"] == 1
+    assert [name for name, _ in report["failed"]] == ["export.jsonl", "export.jsonl"]
+    assert ":2: bad record" in report["failed"][0][1] and ":3: bad record" in report["failed"][1][1]
 
 
 def test_bad_upload_requests_get_their_status(writable_url):

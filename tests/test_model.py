@@ -285,9 +285,18 @@ def test_long_text_is_counted_in_full_and_truncated_for_encoding(encoders):
     long_text = " ".join(ANSWERS * 3)
     (n,) = encoders.onnx.count_tokens([long_text])
     assert n > encoders.onnx.max_tokens == 512
+    # words appended past the cut are counted, but cannot change the encoded vector
+    longer_text = long_text + " Het college zal de gemeenteraad hierover later nader informeren."
+    (n_longer,) = encoders.onnx.count_tokens([longer_text])
+    assert n_longer > n
     for enc in (encoders.torch, encoders.onnx):
         head = enc.encode_documents([long_text])
         assert head.shape == (1, 384) and np.isfinite(head).all()
+        np.testing.assert_allclose(enc.encode_documents([longer_text]), head, atol=1e-5)
+    # control: the same kind of appendage within the limit does change the vector
+    short = encoders.onnx.encode_documents([ANSWERS[0]])
+    assert not np.allclose(short, encoders.onnx.encode_documents([ANSWERS[0] + " Het college zal informeren."]),
+                           atol=1e-5)
 
 
 @pytest.mark.model

@@ -137,6 +137,28 @@ def test_jsonl_export_with_a_bad_record(tmp_path: Path) -> None:
     assert isinstance(error, ParseError) and "questions.jsonl:2" in str(error)
 
 
+def test_a_jsonl_record_with_an_unpaired_surrogate_is_reported_and_skipped() -> None:
+    """JSON may escape a lone surrogate ("\\udc80"); no UTF-8 text holds one, so the record is bad."""
+    lines = [json.dumps({"doc_id": "a1", "question": "Titel\n\nKlopt dit \udc80?"}),
+             json.dumps({"doc_id": "a2", "question": "Titel\n\nHoeveel?"})]
+    errors: list[tuple[Path, Exception]] = []
+    documents = parse_bytes("\n".join(lines).encode(), "q.jsonl", "x", on_error=lambda p, e: errors.append((p, e)))
+    assert [d.external_id for d in documents] == ["a2"]
+    [(_, error)] = errors
+    assert "q.jsonl:1" in str(error) and "surrogates not allowed" in str(error)
+
+
+def test_records_without_an_id_are_named_by_their_text_not_their_position() -> None:
+    """Line 1 of one id-less export must not replace line 1 of another on upload."""
+    first = parse_bytes(json.dumps({"question": "Titel\n\nHoeveel meeuwen?"}).encode(), "a.jsonl", "upload")
+    second = parse_bytes(json.dumps({"question": "Titel\n\nHoeveel duiven?"}).encode(), "b.jsonl", "upload")
+    again = parse_bytes(json.dumps({"question": "Titel\n\nHoeveel meeuwen?"}).encode(), "c.jsonl", "upload")
+    assert first[0].external_id != second[0].external_id
+    assert first[0].external_id == again[0].external_id and first[0].external_id.startswith("text-")
+    rows = parse_bytes(b"name,text_content\n,\"1. Waarom?\"\n,\"1. Wanneer?\"\n", "documents.csv", "tk")
+    assert len({d.external_id for d in rows}) == 2
+
+
 def test_csv_export() -> None:
     data = "name,text_content\nvragen_a.pdf,\"Vraag 1\nHoeveel?\nAntwoord 1\nTien.\"\nvragen_b.docx,\"1. Waarom?\"\n"
     documents = parse_bytes(data.encode(), "documents.csv", "tk")
@@ -224,10 +246,14 @@ def test_iter_documents_skips_non_documents_and_survives_bad_files(tmp_path: Pat
     assert all(isinstance(e, ParseError) and p.name in str(e) for p, e in errors)
 
 
-def test_iter_documents_source_override_and_progress(tmp_path: Path) -> None:
+def test_iter_documents_source_override_and_progress(tmp_path: Path, capsys) -> None:
     folder = make_folder(tmp_path)
     documents = list(iter_documents([folder / "gemeente" / "goed.txt"], source="eigen", progress=True))
     assert [d.source for d in documents] == ["eigen"]
+    err = capsys.readouterr().err  # the tqdm bar goes to stderr
+    assert "parsing" in err and "1/1" in err, err
+    list(iter_documents([folder / "gemeente" / "goed.txt"], progress=False))
+    assert capsys.readouterr().err == ""
 
 
 def test_cli_parse_json_and_errors(tmp_path: Path) -> None:

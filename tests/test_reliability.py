@@ -141,3 +141,50 @@ def test_second_writer_is_refused_with_a_clear_message(small_writable_settings, 
     assert "Traceback" not in result.output
     # and once the first writer is gone, writing works again
     assert Indexer(small_writable_settings).reindex().generation
+
+
+# --- bad homes, caches and settings: one line, nothing stored is touched -----
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: ")
+    return line
+
+
+def test_a_home_that_is_a_file_is_refused_in_one_line(tmp_path):
+    home = tmp_path / "home.txt"
+    home.write_text("not a folder", encoding="utf-8")
+    letter = tmp_path / "vragen.txt"
+    letter.write_text(NEW_LETTER, encoding="utf-8")
+    for args in (["ingest", "-q", str(letter)], ["reindex", "-q"], ["migrate"]):
+        line = one_line_error(CliRunner().invoke(main, ["--home", str(home), *args]))
+        assert f"cannot use {home} as the index home" in line, args
+    assert home.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_reading_commands_never_create_a_home(tmp_path):
+    home = tmp_path / "typo"
+    for args in (["search", "fietsenstalling"], ["stats"]):
+        assert "no store in" in one_line_error(CliRunner().invoke(main, ["--home", str(home), *args]))
+    assert not home.exists(), "a mistyped --home must not become a new, empty store"
+
+
+def test_an_unusable_embedding_cache_stops_ingest_before_the_store_changes(small_writable_settings, tmp_path,
+                                                                           monkeypatch):
+    settings = small_writable_settings
+    before = Store(settings.store_path).counts()
+    letter = tmp_path / "vragen.txt"
+    letter.write_text(NEW_LETTER, encoding="utf-8")
+    monkeypatch.setenv("NLP_SERVICE_CACHE", str(tmp_path))  # a folder, not a cache file
+    result = CliRunner().invoke(main, ["--home", str(settings.home), "--model-dir", str(settings.model_dir),
+                                       "ingest", "-q", str(letter)])
+    assert f"embedding cache {tmp_path} cannot be used" in one_line_error(result)
+    assert Store(settings.store_path).counts() == before
+
+
+@pytest.mark.parametrize("name,value", [("PORT", "70000"), ("MAX_UPLOAD_MB", "0"), ("MAX_QUERY_CHARS", "0")])
+def test_out_of_range_settings_are_refused_in_one_line(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(f"NLP_SERVICE_{name}", value)
+    assert f"NLP_SERVICE_{name} must" in one_line_error(CliRunner().invoke(main, ["--home", str(tmp_path), "stats"]))

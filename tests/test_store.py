@@ -83,17 +83,39 @@ def test_failed_write_leaves_store_unchanged(store):
     assert store.find_document("leiden", "b") is None
 
 
-def test_older_schema_asks_for_migrate_and_migrate_upgrades(tmp_path):
-    path = tmp_path / "old.sqlite"
+def test_unversioned_tables_are_refused_and_migrate_says_so_in_one_line(tmp_path):
+    """A SQLite file with tables but no schema version is not ours: never migrated over."""
+    from click.testing import CliRunner
+
+    from nlp_service.cli import main
+
+    path = tmp_path / "store.sqlite"
     Store(path).close()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 0")
-    conn.execute("CREATE TABLE IF NOT EXISTS marker (x)")
     conn.commit()
     conn.close()
-    # version 0 with tables: an unknown older layout must not be touched silently
-    with pytest.raises(StoreError, match="nlp-service migrate"):
+    with pytest.raises(StoreError, match="not a store of nlp-service"):
         Store(path)
+    with pytest.raises(StoreError, match="not a store of nlp-service"):
+        Store(path, upgrade=True)
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "migrate"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [f"Error: {path} holds tables but no schema version: "
+                                                  "not a store of nlp-service; point NLP_SERVICE_HOME "
+                                                  "(or --home) at another folder"]
+
+
+def test_migrate_creates_a_new_store_and_leaves_a_current_one_alone(tmp_path):
+    from click.testing import CliRunner
+
+    from nlp_service.cli import main
+
+    fresh = Store(tmp_path / "store.sqlite")
+    assert fresh.migrated == list(range(1, SCHEMA_VERSION + 1)) and fresh.schema_version() == SCHEMA_VERSION
+    fresh.close()
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "migrate"])
+    assert result.exit_code == 0 and result.output.strip() == "store schema is up to date"
 
 
 def test_newer_schema_is_refused(tmp_path):

@@ -47,6 +47,10 @@ def test_user_text_is_escaped(base_url):
     text = page(base_url, "/", q='<script>alert("x")</script> woning', party='"><img src=x>')
     assert "<script>alert" not in text and "<img src=x>" not in text
     assert "&lt;script&gt;" in text
+    # author is printed back into the form (value="..."), so its escaping can really fail
+    text = page(base_url, "/", q="woning", author='"><img src=x>')
+    assert "<img src=x>" not in text
+    assert 'value="&#34;&gt;&lt;img src=x&gt;"' in text
 
 
 def test_document_page_lists_every_question_and_answer(base_url, engine):

@@ -10,6 +10,7 @@ matplotlib.use("Agg")  # no display on servers; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..evaluation.report import table  # noqa: E402
+from ..fsutil import atomic_save_figure, atomic_write_text  # noqa: E402
 from ..index.dense import FLAT_MAX, HNSW_MAX  # noqa: E402
 from .faiss_scale import KINDS  # noqa: E402
 
@@ -19,11 +20,11 @@ def write_outputs(result: dict, out_dir: Path, notes: str = "") -> dict[str, Pat
     stem = "benchmarks-quick" if result["quick"] else "benchmarks"
     paths = {"json": out_dir / f"{stem}.json", "markdown": out_dir / f"{stem}.md",
              "latency_chart": out_dir / f"{stem}-latency.png", "faiss_chart": out_dir / f"{stem}-faiss.png"}
-    paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    atomic_write_text(paths["json"], json.dumps(result, ensure_ascii=False, indent=2))
     latency_chart(result, paths["latency_chart"])
     faiss_chart(result["faiss"], paths["faiss_chart"])
     notes = "\n\n".join(filter(None, [load_test_section(out_dir / LOAD_TEST_FILE), notes]))
-    paths["markdown"].write_text(markdown(result, paths, notes), encoding="utf-8")
+    atomic_write_text(paths["markdown"], markdown(result, paths, notes))
     return paths
 
 
@@ -67,7 +68,7 @@ def latency_chart(result: dict, path: Path) -> None:
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    atomic_save_figure(fig, path)
     plt.close(fig)
 
 
@@ -88,7 +89,7 @@ def faiss_chart(faiss_result: dict, path: Path) -> None:
     axes[1].set_yscale("log")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    atomic_save_figure(fig, path)
     plt.close(fig)
 
 

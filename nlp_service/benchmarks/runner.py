@@ -21,6 +21,7 @@ import numpy as np
 from ..config import Settings
 from ..embedding import Encoder, open_encoder
 from ..evaluation.datasets import BelgianRecord, in_window, load_belgian
+from ..fsutil import atomic_write_text
 from ..index import generation
 from ..search import SearchEngine
 from ..web.server import DEFAULT_THREADS
@@ -97,8 +98,7 @@ def measure_ingest(settings: Settings, encoder: Encoder, records: Sequence[Belgi
                    options: BenchOptions) -> dict:
     size = QUICK_INGEST_SAMPLE if options.quick else INGEST_SAMPLE
     sample = options.work_dir / "sample" / "dekamer-2017" / "questions.jsonl"
-    sample.parent.mkdir(parents=True, exist_ok=True)
-    sample.write_text("".join(r.line for r in records[:size]), encoding="utf-8")
+    atomic_write_text(sample, "".join(r.line for r in records[:size]))
     try:
         return {"sample": f"the first {size} Belgian records",
                 **ingest.cold_and_warm(settings, encoder, [sample], options.work_dir / "homes")}

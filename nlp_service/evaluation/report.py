@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..fsutil import atomic_save_figure, atomic_write_text  # noqa: E402
 from .scoring import MODES, RRF_K_GRID, WEIGHT_GRID  # noqa: E402
 
 METHOD = """\
@@ -63,9 +64,9 @@ def write_outputs(result: dict, out_dir: Path) -> dict[str, Path]:
     stem = "evaluation-quick" if result["quick"] else (
         "evaluation" if result["sample"] >= 1 else f"evaluation-sample{round(result['sample'] * 100)}")
     paths = {"json": out_dir / f"{stem}.json", "markdown": out_dir / f"{stem}.md", "chart": out_dir / f"{stem}.png"}
-    paths["json"].write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    atomic_write_text(paths["json"], json.dumps(result, ensure_ascii=False, indent=2))
     bar_chart(result["tasks"], paths["chart"])
-    paths["markdown"].write_text(markdown(result, paths["chart"].name), encoding="utf-8")
+    atomic_write_text(paths["markdown"], markdown(result, paths["chart"].name))
     return paths
 
 
@@ -87,7 +88,7 @@ def bar_chart(tasks: dict, path: Path) -> None:
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    atomic_save_figure(fig, path)
     plt.close(fig)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from .. import parsing
 from ..config import Settings
 from ..embedding import Encoder, open_encoder
+from ..fsutil import atomic_write_text
 from ..locking import WriteLock
 from ..pipeline import Indexer
 from ..search import SearchEngine, SearchRequest
@@ -137,11 +138,9 @@ def prepare_home(settings: Settings, encoder: Encoder, records: Sequence[Belgian
     with WriteLock(home, "evaluation: preparing its index home"):  # never clear a home mid-ingest
         _reset_if_other_corpus(home, marker)
         # written first: an interrupted build is this evaluation's to finish (ingest is idempotent)
-        (home / CORPUS_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+        atomic_write_text(home / CORPUS_MARKER, json.dumps(marker))
     source_file = home / "corpus" / datasets.DEKAMER / "questions.jsonl"
-    source_file.parent.mkdir(parents=True, exist_ok=True)
-    source_file.write_text("".join(r.line if r.line.endswith("\n") else r.line + "\n" for r in records),
-                           encoding="utf-8")
+    atomic_write_text(source_file, "".join(r.line if r.line.endswith("\n") else r.line + "\n" for r in records))
     log(f"indexing {len(records)} Belgian records and {len(faq)} FAQ passages into {home}")
     failures: list[str] = []
     documents = itertools.chain(

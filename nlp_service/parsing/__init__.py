@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from .api import iter_documents, parse_bytes, parse_path, parse_text, walk
 from .errors import ParseError
-from .readers import EXTENSIONS
+from .readers import EXTENSIONS, check_unicode
 
-__all__ = ["EXTENSIONS", "ParseError", "iter_documents", "parse_bytes", "parse_path", "parse_text", "walk"]
+__all__ = ["EXTENSIONS", "ParseError", "check_unicode", "iter_documents", "parse_bytes", "parse_path", "parse_text",
+           "walk"]

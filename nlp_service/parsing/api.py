@@ -80,10 +80,13 @@ def parse_text(text: str, source: str, external_id: str, title: str = "") -> Doc
     return build_document(RawDocument(external_id, text, title=title), source, external_id)
 
 
-def parse_bytes(data: bytes, filename: str, source: str) -> list[Document]:
-    """Documents in an uploaded file; the format comes from its content and name."""
+def parse_bytes(data: bytes, filename: str, source: str, on_error: ErrorHandler | None = None) -> list[Document]:
+    """Documents in an uploaded file; the format comes from its content and name.
+
+    A bad record in an export goes to ``on_error`` (default: the log) and is skipped.
+    """
     result = read_bytes(data, filename)
-    return _documents(result, source, filename, None, _log_error)
+    return _documents(result, source, filename, None, on_error or _log_error)
 
 
 def parse_path(path: Path, source: str | None = None) -> list[Document]:

@@ -13,6 +13,7 @@ an error next to the good records.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -284,7 +285,7 @@ def read_jsonl(data: bytes, name: str) -> ReadResult:
         if not line.strip():
             continue
         try:
-            result.documents.append(_jsonl_record(json.loads(line), number, warnings))
+            result.documents.append(_jsonl_record(json.loads(line), warnings))
         except (ValueError, TypeError, KeyError) as exc:
             result.errors.append(ParseError(f"{name}:{number}", f"bad record ({exc})"))
     if not result.documents and not result.errors:
@@ -292,15 +293,31 @@ def read_jsonl(data: bytes, name: str) -> ReadResult:
     return result
 
 
-def _jsonl_record(record: dict, line: int, warnings: list[str]) -> RawDocument:
+def content_id(text: str) -> str:
+    """An id for a record that brings none. From its text, not its position: a line number
+    would make line 1 of every id-less export replace line 1 of the one before."""
+    return "text-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def check_unicode(value: object) -> None:
+    """Raise UnicodeEncodeError (a ValueError) when parsed JSON holds a lone UTF-16 surrogate.
+
+    JSON may spell one ("\\ud800") and Python accepts it, but no UTF-8 text can hold it:
+    the store, the index and the content hash would each fail on it later.
+    """
+    json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def _jsonl_record(record: dict, warnings: list[str]) -> RawDocument:
     if not isinstance(record, dict) or not isinstance(record.get(JSONL_TEXT_FIELD), str):
         raise ValueError(f"no '{JSONL_TEXT_FIELD}' text")
+    check_unicode(record)
     title, _, body = record[JSONL_TEXT_FIELD].partition("\n\n")
     if not body.strip():
         title, body = "", title
     answer = record.get("answer")
     return RawDocument(
-        external_id=str(record.get("doc_id") or f"line-{line}"),
+        external_id=str(record.get("doc_id") or content_id(record[JSONL_TEXT_FIELD])),
         text=body.strip(),
         answer_text=answer if isinstance(answer, str) and answer.strip() else None,
         is_question=True,
@@ -333,7 +350,7 @@ def read_csv(data: bytes, name: str) -> ReadResult:
         if not body.strip():
             result.errors.append(ParseError(f"{name}:{row_number}", "row without text"))
             continue
-        external_id = (row.get(CSV_ID_COLUMN) or "").strip() or f"row-{row_number}"
+        external_id = (row.get(CSV_ID_COLUMN) or "").strip() or content_id(body)
         result.documents.append(RawDocument(external_id, body, warnings=list(warnings)))
     return result
 

@@ -43,10 +43,11 @@ def question(question_id: int) -> Response:
 @blueprint.post("/api/documents")
 @require_token
 def upload() -> tuple[Response, int]:
-    documents = documents_from_request()
+    documents, failed = documents_from_request()
     search_engine = engine()
     # Write where the engine reads, with its loaded model: no second copy in memory.
     report = Indexer(search_engine.settings, encoder=search_engine.encoder).add_documents(documents)
+    report.failed.extend(failed)  # records of an export that did not parse: said, not only logged
     return jsonify(ids=report.document_ids, report=report_dict(report)), 201
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..embedding import ModelNotFoundError
+from ..embedding import EmbeddingCacheError, ModelNotFoundError
 from ..index.generation import IndexUnavailableError
 from ..locking import WriterBusyError
 from ..parsing import ParseError
@@ -23,6 +23,7 @@ DOMAIN_ERRORS: dict[type[Exception], int] = {
     WriterBusyError: 409,
     IndexUnavailableError: 503,
     ModelNotFoundError: 503,
+    EmbeddingCacheError: 503,
     StoreError: 503,
 }
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from flask import abort, request
 
 from ..search import SearchRequest
+from .bodies import json_object
 from .context import engine
 
 SEARCH_PARAMS = ("q", "k", "since", "until", "party", "author", "source", "sort", "mode")
@@ -16,10 +17,7 @@ def search_params() -> dict[str, str]:
     if request.method != "POST":
         return _strings(request.args)
     if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            abort(400, "the body must be a JSON object of search parameters")
-        return _strings(body)
+        return _strings(json_object("the body must be a JSON object of search parameters"))
     return _strings(request.form)
 
 

@@ -17,25 +17,28 @@ from flask import abort, request
 from .. import parsing
 from ..documents import Document
 from ..parsing import EXTENSIONS as SUPPORTED_EXTENSIONS
+from .bodies import json_object
 
 DEFAULT_SOURCE = "upload"
 SOURCE_RE = re.compile(r"[\w.-]{1,64}")
 MAX_FIELD_CHARS = 300
 
 
-def documents_from_request() -> list[Document]:
+def documents_from_request() -> tuple[list[Document], list[tuple[str, str]]]:
+    """The documents of an upload, and (record, reason) for each record of it that did not parse."""
+    failed: list[tuple[str, str]] = []
     if request.mimetype == "multipart/form-data":
-        documents = _from_multipart()
+        documents = _from_multipart(failed)
     elif request.is_json:
         documents = _from_json()
     else:
         abort(415, "send a file as multipart/form-data (field 'file') or JSON {\"text\": ...}")
     if not documents:
         raise parsing.ParseError("upload", "no document found in it")
-    return documents
+    return documents, failed
 
 
-def _from_multipart() -> list[Document]:
+def _from_multipart(failed: list[tuple[str, str]]) -> list[Document]:
     upload = request.files.get("file")
     if upload is None:
         abort(400, "the multipart field 'file' is missing")
@@ -44,14 +47,13 @@ def _from_multipart() -> list[Document]:
         supported = " ".join(sorted(SUPPORTED_EXTENSIONS))
         abort(415, f"unsupported file type {extension or '(no extension)'}; supported: {supported}")
     data = upload.read()
-    documents = parsing.parse_bytes(data, content_name(data, extension), clean_source(request.form.get("source")))
+    documents = parsing.parse_bytes(data, content_name(data, extension), clean_source(request.form.get("source")),
+                                    on_error=lambda _path, exc: failed.append((upload.filename or "upload", str(exc))))
     return with_overrides(documents, optional_field(request.form, "title"), optional_field(request.form, "external_id"))
 
 
 def _from_json() -> list[Document]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, "the body must be a JSON object with a 'text' field")
+    body = json_object("the body must be a JSON object with a 'text' field")
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         abort(400, "'text' must be a non-empty string")
