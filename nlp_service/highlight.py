@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import html
-import re
 
 from . import nlp
 
-_WORD_RE = re.compile(r"\w+(?:[-.,/]\w+)*", re.UNICODE)
+_WORD_RE = nlp.TOKEN_RE  # the words the lexical index sees are the words marked
 
 
 def query_stems(query: str) -> set[str]:

@@ -35,8 +35,10 @@ def _import_spacy_without_torch():
 spacy = _import_spacy_without_torch()
 from spacy.lang.nl.stop_words import STOP_WORDS  # noqa: E402
 
-# Words, and numbers with internal separators (2020, 3,5, 2024Z12345) kept whole.
-_TOKEN_RE = re.compile(r"\w+(?:[-.,/]\w+)*", re.UNICODE)
+# Numbers with internal separators (3,5 30.000 2016-2017 12/03) kept whole; words are split at
+# every separator, so "halal-problematiek" also finds "halal" and a sentence glued to the next
+# one ("veranderen.Verschillende", common in the exports) loses neither word.
+TOKEN_RE = re.compile(r"\d+(?:[-.,/]\d+)+|\w+", re.UNICODE)
 _STEMMER = SnowballStemmer("dutch")
 STOPWORDS = frozenset(STOP_WORDS)
 
@@ -65,7 +67,7 @@ def sentences(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens, punctuation dropped."""
-    return [m.group(0) for m in _TOKEN_RE.finditer(unicodedata.normalize("NFC", text).lower())]
+    return [m.group(0) for m in TOKEN_RE.finditer(unicodedata.normalize("NFC", text).lower())]
 
 
 @lru_cache(maxsize=200_000)

@@ -24,6 +24,9 @@ from .store import Store
 from .units import make_units
 
 log = logging.getLogger(__name__)
+#: bumped whenever units or their index terms come out differently for the same text (2: passages
+#: re-counted as encoded, glued words split): every store re-splits and reindexes on its next write
+UNITS_RECIPE = 2
 
 
 @dataclass
@@ -120,18 +123,19 @@ class Indexer:
         return deleted
 
     def _index_is_stale(self) -> bool:
-        """True when no index serves, or it was built before the store's last change
-        (an earlier run stored documents and died before it swapped the index in)."""
+        """True when no index serves, it was built before the store's last change (an earlier
+        run stored documents and died before it swapped the index in), or with another model."""
         manifest = generation.serving_manifest(self.settings.home)
-        return manifest is None or manifest.store_revision != self.store.revision()
+        return (manifest is None or manifest.store_revision != self.store.revision()
+                or manifest.model_id != self.encoder.model_id)
 
     def _check_units_model(self, force: bool = False) -> None:
-        """Units are cut to the model's window: re-split them when the model changed."""
-        tokenizer_id = f"{self.settings.model_id}:{self.encoder.max_tokens}"
+        """Units are cut to the model's window, by our rules: re-split them when either changed."""
+        tokenizer_id = f"{self.settings.model_id}:{self.encoder.max_tokens}:units-{UNITS_RECIPE}"
         if self.store.get_meta("units_tokenizer") == tokenizer_id and not force:
             return
         if self.store.get_meta("units_tokenizer") not in (None, tokenizer_id):
-            log.info("model changed: re-splitting every document into units")
+            log.info("model or unit rules changed: re-splitting every document into units")
             for stored in self.store.iter_documents():
                 units = make_units(stored.document, self.encoder.count_tokens, self.encoder.max_tokens)
                 self.store.replace_units({stored.id: units})

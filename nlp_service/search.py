@@ -30,7 +30,16 @@ SORTS = ("relevance", "date")
 
 
 class QueryError(ValueError):
-    """The request cannot be answered as asked (bad k, date, empty query...)."""
+    """The request cannot be answered as asked (bad k, date, empty query...).
+
+    ``field`` names the parameter at fault (``q``, ``k``, ``since``, ``until``, ``dates``
+    for a range that ends before it starts, ``mode``, ``sort``), so that a page can say
+    what to change in its own words.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ def parse_date(value: str | None, name: str) -> str | None:
     try:
         return dt.date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {value!r}", name) from None
 
 
 def document_card(stored: StoredDocument) -> dict:
@@ -126,24 +135,24 @@ class SearchEngine:
         """Validate raw parameters (from the CLI or HTTP) into a request."""
         query = (query or "").strip()
         if not query:
-            raise QueryError("the query is empty")
+            raise QueryError("the query is empty", "q")
         if len(query) > self.settings.max_query_chars:
-            raise QueryError(f"the query is longer than {self.settings.max_query_chars} characters")
+            raise QueryError(f"the query is longer than {self.settings.max_query_chars} characters", "q")
         try:
             k = int(k)
         except (TypeError, ValueError):
-            raise QueryError(f"k must be a whole number, got {k!r}") from None
+            raise QueryError(f"k must be a whole number, got {k!r}", "k") from None
         if not 1 <= k <= self.settings.max_k:
-            raise QueryError(f"k must be between 1 and {self.settings.max_k}, got {k}")
+            raise QueryError(f"k must be between 1 and {self.settings.max_k}, got {k}", "k")
         if mode not in MODES:
-            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}", "mode")
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort")
         filters = Filters(parse_date(since, "since"), parse_date(until, "until"),
                           (party or "").strip() or None, (author or "").strip() or None,
                           (source or "").strip() or None)
         if filters.since and filters.until and filters.since > filters.until:
-            raise QueryError("since must not be after until")
+            raise QueryError("since must not be after until", "dates")
         return SearchRequest(query, k, filters, mode, sort)
 
     # -- ranking -----------------------------------------------------------
@@ -218,6 +227,12 @@ class SearchEngine:
 
     def _dense_candidates(self, generation: gen.Generation, query: str, n: int, allowed: list[int] | None,
                           timings: dict[str, float]) -> list[tuple[int, float]]:
+        if generation.manifest.model_id != self.encoder.model_id:
+            # vectors of another model (or other weights) live in another space: a query would
+            # land anywhere, and a different width would fail inside FAISS
+            raise gen.IndexUnavailableError(
+                f"the index was built with {generation.manifest.model_id}, but queries are encoded with "
+                f"{self.encoder.model_id}: run `nlp-service reindex`")
         started = time.perf_counter()
         vector = self.encoder.encode_queries([query])[0]
         timings["encode_ms"] = (time.perf_counter() - started) * 1000

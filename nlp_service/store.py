@@ -133,6 +133,11 @@ def document_hash(document: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _like_literal(text: str) -> str:
+    """``text`` matched literally by LIKE ... ESCAPE '\\' (its own % and _ are no wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Store:
     """One SQLite database file. Safe to share between threads (one connection each)."""
 
@@ -270,7 +275,8 @@ class Store:
         """Store a document with its questions and units.
 
         Returns ``(id, status)`` with status ``added``, ``replaced`` or
-        ``unchanged``. A replaced document keeps its id, so links to it stay valid.
+        ``unchanged``. A replaced document keeps its id, and its questions keep theirs by
+        position, so links to both stay valid when a letter comes back with its answers.
         """
         content_hash = document_hash(document)
         existing = self.find_document(document.source, document.external_id)
@@ -279,7 +285,6 @@ class Store:
         with self.transaction() as conn:
             if existing:
                 doc_id = existing[0]
-                conn.execute("DELETE FROM questions WHERE document_id = ?", (doc_id,))
                 conn.execute("DELETE FROM document_people WHERE document_id = ?", (doc_id,))
                 conn.execute(
                     """UPDATE documents SET title=?, submitted=?, answered=?, authors=?, parties=?,
@@ -295,7 +300,7 @@ class Store:
                      document.source, document.external_id),
                 ).lastrowid
             self._insert_people(conn, doc_id, document)
-            self._insert_questions(conn, doc_id, document.questions, units)
+            self._write_questions(conn, doc_id, document.questions, units)
             self._bump_revision(conn)
         return doc_id, "replaced" if existing else "added"
 
@@ -315,17 +320,41 @@ class Store:
         conn.executemany("INSERT INTO document_people (document_id, role, name) VALUES (?, ?, ?)", rows)
 
     @staticmethod
-    def _insert_questions(conn, doc_id: int, questions: Sequence[Question], units: Sequence[UnitDraft]) -> None:
+    def _write_questions(conn, doc_id: int, questions: Sequence[Question], units: Sequence[UnitDraft]) -> None:
+        """The document's questions and units.
+
+        A question at a position it had before keeps its id, and a unit whose text did not
+        change keeps its id too: the index still serving (until the new one is swapped in)
+        finds the document by those units meanwhile, instead of losing it.
+        """
+        kept = dict(conn.execute("SELECT position, id FROM questions WHERE document_id = ?", (doc_id,)).fetchall())
+        conn.execute("DELETE FROM questions WHERE document_id = ? AND position >= ?", (doc_id, len(questions)))
         question_ids = []
         for position, q in enumerate(questions):
-            question_ids.append(conn.execute(
-                "INSERT INTO questions (document_id, position, number, text, answer) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, position, q.number, q.text, q.answer),
-            ).lastrowid)
+            if position in kept:
+                conn.execute("UPDATE questions SET number = ?, text = ?, answer = ? WHERE id = ?",
+                             (q.number, q.text, q.answer, kept[position]))
+                question_ids.append(kept[position])
+            else:
+                question_ids.append(conn.execute(
+                    "INSERT INTO questions (document_id, position, number, text, answer) VALUES (?, ?, ?, ?, ?)",
+                    (doc_id, position, q.number, q.text, q.answer),
+                ).lastrowid)
+        old_units: dict[tuple, list[int]] = {}
+        for unit_id, *key in conn.execute(
+                "SELECT id, question_id, kind, part, text FROM units WHERE document_id = ?", (doc_id,)):
+            old_units.setdefault(tuple(key), []).append(unit_id)
+        kept_units, new_rows = [], []
+        for u in units:
+            key = (question_ids[u.question_position], u.kind, u.part, u.text)
+            if old_units.get(key):
+                kept_units.append(old_units[key].pop())
+            else:
+                new_rows.append((*key[:1], doc_id, *key[1:]))
+        conn.execute("DELETE FROM units WHERE document_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
+                     (doc_id, json.dumps(kept_units)))
         conn.executemany(
-            "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)",
-            [(question_ids[u.question_position], doc_id, u.kind, u.part, u.text) for u in units],
-        )
+            "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)", new_rows)
 
     def replace_units(self, units_by_document: dict[int, Sequence[UnitDraft]]) -> None:
         """Re-split documents into units (after a model change), in one transaction."""
@@ -436,12 +465,14 @@ class Store:
         if filters.kinds:
             clauses.append("u.kind IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(filters.kinds)))
-        for role, name in (("party", filters.party), ("author", filters.author)):
-            if name:
-                clauses.append(
-                    "d.id IN (SELECT document_id FROM document_people WHERE role = ? AND name = ?)"
-                )
-                params += [role, name]
+        if filters.party:
+            clauses.append("d.id IN (SELECT document_id FROM document_people WHERE role = 'party' AND name = ?)")
+            params.append(filters.party)
+        if filters.author:
+            # whole words of the name: "Kersten" and "maarten kersten" find Maarten Kersten, "Jan" not Jansen
+            clauses.append("d.id IN (SELECT document_id FROM document_people WHERE role = 'author' "
+                           "AND ' ' || name || ' ' LIKE ? ESCAPE '\\')")
+            params.append(f"% {_like_literal(' '.join(filters.author.split()))} %")
         where = " AND ".join(clauses) or "1"
         # one JSON array instead of a Row per unit: half the time for tens of thousands of ids
         ids = self.conn.execute(

@@ -35,16 +35,35 @@ def split_passages(text: str, count_tokens: TokenCounter, max_tokens: int) -> li
     pieces = []
     for sentence in nlp.sentences(text):
         pieces.extend(_split_long_sentence(sentence, count_tokens, budget))
-    sizes = [n - overhead for n in count_tokens(pieces)]
-    passages, current, used = [], [], 0
-    for piece, size in zip(pieces, sizes):
-        if current and used + size > budget:
-            passages.append(" ".join(current))
-            current, used = [], 0
-        current.append(piece)
-        used += size
-    if current:
-        passages.append(" ".join(current))
+    return _pack(pieces, [n - overhead for n in count_tokens(pieces)], budget, count_tokens, max_tokens)
+
+
+def _pack(pieces: list[str], sizes: list[int], budget: int, count_tokens: TokenCounter,
+          max_tokens: int) -> list[str]:
+    """Pieces joined greedily within ``budget``, then each passage counted as it will be encoded.
+
+    Sizes counted piece by piece are a guess: the tokenizer merges the space before a
+    piece's first word differently alone and after another piece, so a passage can come
+    out a few tokens over. Such a passage is packed again with a budget tighter by its
+    overflow, so nothing past the window is ever cut off at encoding time.
+    """
+    groups: list[list[int]] = []
+    used = 0
+    for i, size in enumerate(sizes):
+        if groups and used + size <= budget:
+            groups[-1].append(i)
+            used += size
+        else:
+            groups.append([i])
+            used = size
+    joined = [" ".join(pieces[i] for i in group) for group in groups]
+    passages = []
+    for group, text, n in zip(groups, joined, count_tokens(joined)):
+        if n <= max_tokens or len(group) == 1:
+            passages.append(text)
+        else:
+            passages += _pack([pieces[i] for i in group], [sizes[i] for i in group], budget - (n - max_tokens),
+                              count_tokens, max_tokens)
     return passages
 
 

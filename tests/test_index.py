@@ -66,6 +66,19 @@ def test_fts5_syntax_in_queries_is_inert(lexical, query):
     assert index.search(conn, "verhuurdersheffing", 1)[0][0] == 2
 
 
+def test_terms_split_glued_words_and_keep_numbers_whole(tmp_path):
+    from nlp_service import nlp
+
+    text = "De halal-problematiek veranderen.Verschillende 3,5 30.000 2016-2017 2024Z12345"
+    assert nlp.tokens(text) == ["de", "halal", "problematiek", "veranderen", "verschillende", "3,5", "30.000",
+                                "2016-2017", "2024z12345"]
+    index = LexicalIndex.build(tmp_path / "glued.sqlite", [(1, "De halal-problematiek in slachthuizen."),
+                                                           (2, "Het beleid moet veranderen.Verschillende partijen")])
+    conn = index.connect()
+    assert [i for i, _ in index.search(conn, "halal", 5)] == [1]
+    assert [i for i, _ in index.search(conn, "verschillende", 5)] == [2]
+
+
 def test_query_of_only_stopwords_has_no_expression():
     assert query_expression("de het een en van") is None
 
@@ -79,6 +92,22 @@ def test_dense_search_with_stable_ids_and_selector():
     assert index.search(vectors[7], 1)[0][0] == 1007
     allowed = [1003, 1040]
     assert {i for i, _ in index.search(vectors[7], 5, allowed)} == set(allowed)
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivfpq"])
+def test_a_selective_filter_still_gets_its_candidates_from_approximate_indexes(kind):
+    """One allowed vector in 200 (a year out of twenty): the search widens, candidates do not run dry."""
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(20_000, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = DenseIndex.build(vectors, np.arange(1, 20_001), 48, kind=kind)
+    allowed = list(range(1, 20_001, 200))
+    query = vectors[4]
+    found = [i for i, _ in index.search(query, 20, allowed)]
+    assert len(found) == 20 and set(found) <= set(allowed)
+    exact = sorted(allowed, key=lambda i: -float(vectors[i - 1] @ query))[:20]
+    if kind == "hnsw":  # PQ scores are approximate by design; HNSW's graph walk is not
+        assert len(set(found) & set(exact)) >= 18
 
 
 def test_index_type_rule():

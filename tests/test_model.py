@@ -281,6 +281,26 @@ def test_padding_does_not_change_vectors(encoders):
 
 
 @pytest.mark.model
+def test_long_answers_are_split_into_passages_that_fit_the_window_whole(encoders, data_dir):
+    """Nothing is cut off at encoding: every passage of the corpus's long answers fits 512 tokens
+    as the tokenizer counts the joined passage (counted per sentence, 12 % of them ran over),
+    and the passages hold all of the answer's text, in order."""
+    from nlp_service.evaluation.datasets import load_belgian
+    from nlp_service.units import split_passages
+
+    answers = [r.answer for r in load_belgian(data_dir) if r.answer and len(r.answer) > 3000][:60]
+    assert len(answers) == 60
+    passages_seen = 0
+    for answer in answers:
+        passages = split_passages(answer, encoders.onnx.count_tokens, encoders.onnx.max_tokens)
+        assert max(encoders.onnx.count_tokens(passages)) <= encoders.onnx.max_tokens
+        # every character but whitespace, in order (sentences glued as "zin.De" get a space)
+        assert "".join("".join(passages).split()) == "".join(answer.split())
+        passages_seen += len(passages)
+    assert passages_seen > 2 * len(answers)
+
+
+@pytest.mark.model
 def test_long_text_is_counted_in_full_and_truncated_for_encoding(encoders):
     long_text = " ".join(ANSWERS * 3)
     (n,) = encoders.onnx.count_tokens([long_text])

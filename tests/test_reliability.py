@@ -188,3 +188,29 @@ def test_an_unusable_embedding_cache_stops_ingest_before_the_store_changes(small
 def test_out_of_range_settings_are_refused_in_one_line(tmp_path, monkeypatch, name, value):
     monkeypatch.setenv(f"NLP_SERVICE_{name}", value)
     assert f"NLP_SERVICE_{name} must" in one_line_error(CliRunner().invoke(main, ["--home", str(tmp_path), "stats"]))
+
+
+class OtherWeights:
+    """The same encoder under another model id: what a rebuilt model or another backend looks like."""
+
+    model_id = "multilingual-e5-small/onnx-int8@0000000000ff"
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+
+    def __getattr__(self, name):
+        return getattr(self._encoder, name)
+
+
+def test_an_index_of_another_model_is_refused_until_reindexed(small_writable_settings, tmp_path):
+    settings = small_writable_settings.replace(cache_file=str(tmp_path / "cache.sqlite"))
+    other = OtherWeights(SearchEngine(settings).encoder)
+    engine = SearchEngine(settings, encoder=other)
+    with pytest.raises(gen.IndexUnavailableError, match="built with .* but queries are encoded with .*reindex"):
+        engine.search(engine.make_request("scheefwonen", mode="dense"))
+    assert engine.search(engine.make_request("scheefwonen", mode="lexical")).results, "words need no model"
+    # an ingest with nothing new still sees the index as stale, and rebuilds it with this model
+    report = Indexer(settings, encoder=other).ingest_paths([])
+    assert report.generation and report.embedded == report.units > 0
+    assert gen.serving_manifest(settings.home).model_id == other.model_id
+    assert engine.search(engine.make_request("scheefwonen", mode="dense")).results

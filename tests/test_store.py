@@ -41,13 +41,48 @@ def test_changed_document_replaces_old_version_and_keeps_its_id(store):
     doc = make_doc()
     doc_id, _ = store.upsert_document(doc, units_for(doc))
     old_units = {u.id for u in store.iter_units()}
+    [old_answer] = [u.id for u in store.iter_units() if u.kind == "answer"]
     changed = make_doc(answer="Nee, het college kent het rapport niet.")
     assert store.upsert_document(changed, units_for(changed)) == (doc_id, "replaced")
     stored = store.get_document(doc_id).document
     assert stored.questions[0].answer == "Nee, het college kent het rapport niet."
-    new_units = {u.id for u in store.iter_units()}
-    assert not old_units & new_units, "unit ids of the old version must not be reused"
+    new_units = {u.id: u for u in store.iter_units()}
+    # unchanged units keep their ids (the serving index still finds the document); the changed
+    # answer is a new unit with an id never used before
+    assert old_units - set(new_units) == {old_answer}
+    [changed_unit] = set(new_units) - old_units
+    assert changed_unit > max(old_units) and new_units[changed_unit].text == "Nee, het college kent het rapport niet."
     assert store.counts()["documents"] == 1
+
+
+def test_replaced_questions_keep_their_ids_by_position(store):
+    """/questions/<id> links stay valid when the letter comes back with its answers."""
+    doc = make_doc(answer=None)
+    doc_id, _ = store.upsert_document(doc, units_for(doc))
+    before = [q.id for q in store.questions_of(doc_id)]
+    answered = make_doc(answer="Ja, sinds maart.")
+    answered.questions.append(Question("3", "Wanneer informeert u de raad?", "In juni."))
+    store.upsert_document(answered, units_for(answered))
+    after = store.questions_of(doc_id)
+    assert [q.id for q in after[:2]] == before and after[2].id not in before
+    assert [q.question.answer for q in after] == ["Ja, sinds maart.", None, "In juni."]
+    assert {u.question_id for u in store.iter_units()} == {q.id for q in after}
+    shorter = make_doc(answer="Ja, sinds maart.")
+    shorter.questions = shorter.questions[:1]
+    store.upsert_document(shorter, units_for(shorter))
+    assert [q.id for q in store.questions_of(doc_id)] == before[:1]
+    assert store.counts() == {"documents": 1, "questions": 1, "answered_questions": 1, "units": 2}
+
+
+def test_author_filter_matches_whole_words_of_a_name(store):
+    for i, author in enumerate(["Maarten Kersten", "Jan Jansen", "Anna de Vries", "100%_Zeker"]):
+        doc = make_doc(external_id=str(i), authors=[author])
+        store.upsert_document(doc, units_for(doc))
+    by_doc = lambda author: {store.get_units([u])[u].document_id  # noqa: E731
+                             for u in store.unit_ids_matching(Filters(author=author))}
+    assert by_doc("Kersten") == by_doc("maarten  KERSTEN") == by_doc("Maarten") == {1}
+    assert by_doc("Jan") == {2} and by_doc("Jans") == set(), "whole words only: Jan is not Jansen"
+    assert by_doc("de vries") == {3} and by_doc("%") == set() and by_doc("100%_zeker") == {4}
 
 
 def test_filters_select_units_before_ranking(store):

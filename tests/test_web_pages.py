@@ -74,12 +74,32 @@ def test_question_page_shows_similar_questions(base_url, engine):
     ("/questions/999999999", {}, 404, "Niet gevonden"),
     ("/documents/abc", {}, 404, "Niet gevonden"),
     ("/bestaat-niet", {}, 404, "Niet gevonden"),
-    ("/", {"q": "woning", "since": "gisteren"}, 400, "Deze zoekopdracht klopt niet"),
-    ("/", {"q": "woning", "k": "0"}, 400, "Deze zoekopdracht klopt niet"),
+    ("/", {"q": "woning", "since": "gisteren"}, 400, "'Ingediend vanaf' is geen datum."),
+    ("/", {"q": "woning", "since": "2022-01-01", "until": "2020-01-01"}, 400,
+     "'Ingediend vanaf' ligt na 'Ingediend tot en met'."),
+    ("/", {"q": "woning", "k": "0"}, 400, "Het aantal resultaten moet tussen 1 en 100 liggen."),
+    ("/", {"q": "   ", "party": "MR"}, 400, "Vul een zoekvraag in"),
 ])
 def test_page_errors_are_friendly_dutch_with_the_right_status(base_url, path, params, status, phrase):
     text = page(base_url, path, status, **params)
-    assert phrase in text and "Traceback" not in text
+    assert html.unescape(phrase) in html.unescape(text) and "Traceback" not in text
+    assert " must " not in text, "the page speaks Dutch; the English detail is the API's"
+
+
+def test_no_results_name_the_filters_and_offer_a_search_without_them(base_url):
+    text = html.unescape(page(base_url, "/", q="scheefwonen", party="Partij Sleutelstad", since="2030-01-01"))
+    assert "Geen resultaten" in text
+    assert "ingediend vanaf: 2030-01-01" in text and "partij: Partij Sleutelstad" in text
+    assert 'href="/?q=scheefwonen">Zoek zonder filters' in text
+
+
+def test_a_result_leads_to_its_document_with_the_words_marked_and_a_way_back(base_url, engine):
+    hit = leiden_hit(engine)
+    text = page(base_url, "/", q="scheefwonen")
+    assert f'href="/documents/{hit.document["id"]}?q=scheefwonen#vraag-{hit.question["id"]}"' in text
+    document_page = page(base_url, f"/documents/{hit.document['id']}", q="scheefwonen")
+    assert "<mark>" in document_page and 'href="/?q=scheefwonen">← Terug naar de zoekresultaten' in document_page
+    assert "Terug naar de zoekresultaten" not in page(base_url, f"/documents/{hit.document['id']}")
 
 
 def test_wrong_method_on_a_page_is_405(base_url):

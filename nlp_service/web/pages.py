@@ -1,7 +1,7 @@
 """The server-rendered pages: search, a document, a question with its precedents."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
 from ..search import QueryError
 from .context import engine, settings
@@ -9,20 +9,41 @@ from .searching import make_search_request, search_params
 
 blueprint = Blueprint("pages", __name__)
 PAGE_STEP = 10  # results added by "Meer resultaten"
+#: what to change, per parameter at fault (QueryError.field); the API keeps the English detail
+DUTCH_ERRORS = {
+    "q": "Vul een zoekvraag in van hoogstens {max_chars} tekens.",
+    "since": "'Ingediend vanaf' is geen datum.",
+    "until": "'Ingediend tot en met' is geen datum.",
+    "dates": "'Ingediend vanaf' ligt na 'Ingediend tot en met'.",
+    "k": "Het aantal resultaten moet tussen 1 en {max_k} liggen.",
+    "mode": "Onbekende zoekwijze.",
+    "sort": "Sorteer op relevantie of op datum.",
+}
 
 
 @blueprint.get("/")
 def index() -> tuple[str, int]:
     params = search_params()
     results, error = None, None
-    if params.get("q", "").strip():
+    if params:  # a search was asked for (words, or filters without words: then say what is missing)
         try:
             results = engine().search(make_search_request(params)).to_dict(with_snippet=True)["results"]
         except QueryError as exc:
-            error = str(exc)
+            error = DUTCH_ERRORS.get(exc.field, "Controleer de zoektekst en de filters.").format(
+                max_chars=settings().max_query_chars, max_k=settings().max_k)
     html = render_template("index.html", params=params, results=results, error=error,
-                           more_url=more_results_url(params, results), **filter_options(), **coverage())
+                           active_filters=active_filters(params), more_url=more_results_url(params, results),
+                           **filter_options(), **coverage())
     return html, 400 if error else 200
+
+
+FILTER_LABELS = (("since", "ingediend vanaf"), ("until", "ingediend tot en met"), ("party", "partij"),
+                 ("author", "indiener"), ("source", "collectie"))
+
+
+def active_filters(params: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, value) of each filter in use: a search without results names them."""
+    return [(label, params[name].strip()) for name, label in FILTER_LABELS if params.get(name, "").strip()]
 
 
 def filter_options() -> dict:
@@ -50,7 +71,9 @@ def document(doc_id: int) -> str:
     data = engine().get_document(doc_id)
     if data is None:
         abort(404)
-    return render_template("document.html", doc=data)
+    # the search words, when the visitor came from a result: marked in the text, and a way back
+    query = (request.args.get("q") or "").strip()[: settings().max_query_chars] or None
+    return render_template("document.html", doc=data, query=query)
 
 
 @blueprint.get("/questions/<id:question_id>")
