@@ -75,7 +75,7 @@ def test_replaced_questions_keep_their_ids_by_position(store):
 
 
 def test_author_filter_matches_whole_words_of_a_name(store):
-    for i, author in enumerate(["Maarten Kersten", "Jan Jansen", "Anna de Vries", "100%_Zeker"]):
+    for i, author in enumerate(["Maarten Kersten", "Jan Jansen", "Anna de Vries", "100%_Zeker", "Sander Kröger"]):
         doc = make_doc(external_id=str(i), authors=[author])
         store.upsert_document(doc, units_for(doc))
     by_doc = lambda author: {store.get_units([u])[u].document_id  # noqa: E731
@@ -83,6 +83,7 @@ def test_author_filter_matches_whole_words_of_a_name(store):
     assert by_doc("Kersten") == by_doc("maarten  KERSTEN") == by_doc("Maarten") == {1}
     assert by_doc("Jan") == {2} and by_doc("Jans") == set(), "whole words only: Jan is not Jansen"
     assert by_doc("de vries") == {3} and by_doc("%") == set() and by_doc("100%_zeker") == {4}
+    assert by_doc("KRÖGER") == by_doc("kro\u0308ger") == {5}, "case and composition beyond ASCII"
 
 
 def test_filters_select_units_before_ranking(store):
