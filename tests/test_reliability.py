@@ -214,3 +214,22 @@ def test_an_index_of_another_model_is_refused_until_reindexed(small_writable_set
     assert report.generation and report.embedded == report.units > 0
     assert gen.serving_manifest(settings.home).model_id == other.model_id
     assert engine.search(engine.make_request("scheefwonen", mode="dense")).results
+
+
+def test_a_replaced_document_stays_findable_until_its_new_index_is_swapped_in(small_writable_settings, data_dir):
+    """Between storing a new version and swapping in its index (minutes of embedding for a large
+    batch), search serves the old generation: the unchanged units must still resolve."""
+    from nlp_service import parsing
+    from nlp_service.units import make_units
+
+    settings = small_writable_settings
+    engine = SearchEngine(settings)
+    [letter] = parsing.parse_path(data_dir / "leiden" / "2020-02-03-sociaal-scheefwonen.txt")
+    assert "2020-02-03-sociaal-scheefwonen" in search_sources(settings, "scheefwonen")
+    letter.questions[-1].answer = (letter.questions[-1].answer or "") + " Het college komt hier in juni op terug."
+    units = make_units(letter, engine.encoder.count_tokens, engine.encoder.max_tokens)
+    assert Store(settings.store_path).upsert_document(letter, units)[1] == "replaced"
+    # the serving generation is the old one: most of its unit ids must still exist
+    assert gen.serving_manifest(settings.home).store_revision != Store(settings.store_path).revision()
+    assert "2020-02-03-sociaal-scheefwonen" in search_sources(settings, "scheefwonen")
+    assert "2020-02-03-sociaal-scheefwonen" in search_sources(settings, "sociale huurwoningen scheefwonen")
