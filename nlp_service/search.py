@@ -60,6 +60,9 @@ class SearchResult:
     matched: str  # "question" or "answer"
     matched_text: str
     snippet: str = ""
+    #: which unit matched: "intro" (the letter's title and introduction) counts as the question in
+    #: ``matched`` (the JSON schema's two values); the page names it apart
+    matched_unit: str = ""
 
     def to_dict(self, with_snippet: bool = False) -> dict:
         data = {"score": round(self.score, 6), "document": self.document, "question": self.question,
@@ -271,6 +274,7 @@ class SearchEngine:
                 matched=matched,
                 matched_text=unit.text,
                 snippet=snippet(unit.text, request.query),
+                matched_unit=unit.kind,
             ))
         return results
 

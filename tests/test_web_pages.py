@@ -86,6 +86,16 @@ def test_page_errors_are_friendly_dutch_with_the_right_status(base_url, path, pa
     assert " must " not in text, "the page speaks Dutch; the English detail is the API's"
 
 
+def test_a_hit_on_the_letters_introduction_is_labelled_as_such(base_url):
+    """The intro unit (title + introduction) counts as the question in the JSON's `matched`;
+    the page must not claim the question's text matched."""
+    query = "Vogelaarwijken Aedes Algemeen Dagblad"  # words of the Leiden letter's introduction only
+    text = page(base_url, "/", q=query, mode="lexical", k=1)
+    assert "Treffer in de inleiding van de brief:" in text and "<mark>" in text
+    api = call(base_url, "/api/search", params={"q": query, "mode": "lexical", "k": 1})
+    assert api.json()["results"][0]["matched"] == "question"
+
+
 def test_no_results_name_the_filters_and_offer_a_search_without_them(base_url):
     text = html.unescape(page(base_url, "/", q="scheefwonen", party="Partij Sleutelstad", since="2030-01-01"))
     assert "Geen resultaten" in text

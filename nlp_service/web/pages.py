@@ -27,7 +27,8 @@ def index() -> tuple[str, int]:
     results, error = None, None
     if params:  # a search was asked for (words, or filters without words: then say what is missing)
         try:
-            results = engine().search(make_search_request(params)).to_dict(with_snippet=True)["results"]
+            results = [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit}
+                       for r in engine().search(make_search_request(params)).results]
         except QueryError as exc:
             error = DUTCH_ERRORS.get(exc.field, "Controleer de zoektekst en de filters.").format(
                 max_chars=settings().max_query_chars, max_k=settings().max_k)
