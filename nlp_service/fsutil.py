@@ -36,6 +36,14 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def atomic_write_report(folder: Path, stem: str, figures: dict, markdown: str) -> None:
+    """A benchmark's ``<stem>.json`` (its figures) and ``<stem>.md`` (the same, for people)."""
+    import json
+
+    atomic_write_text(Path(folder) / f"{stem}.json", json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(Path(folder) / f"{stem}.md", markdown)
+
+
 def atomic_save_figure(fig, path: Path, dpi: int = 110) -> None:
     """A matplotlib figure written like every other file: whole or not at all."""
     import io

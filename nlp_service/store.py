@@ -348,6 +348,11 @@ class Store:
                     "INSERT INTO questions (document_id, position, number, text, answer) VALUES (?, ?, ?, ?, ?)",
                     (doc_id, position, q.number, q.text, q.answer),
                 ).lastrowid)
+        Store._write_units(conn, doc_id, question_ids, units)
+
+    @staticmethod
+    def _write_units(conn, doc_id: int, question_ids: Sequence[int], units: Sequence[UnitDraft]) -> None:
+        """The document's units; one with the same question, kind, part and text as before keeps its id."""
         old_units: dict[tuple, list[int]] = {}
         for unit_id, *key in conn.execute(
                 "SELECT id, question_id, kind, part, text FROM units WHERE document_id = ?", (doc_id,)):
@@ -365,16 +370,13 @@ class Store:
             "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)", new_rows)
 
     def replace_units(self, units_by_document: dict[int, Sequence[UnitDraft]]) -> None:
-        """Re-split documents into units (after a model change), in one transaction."""
+        """Re-split documents into units (after a model or unit-rule change), in one transaction;
+        units that come out the same keep their ids, so the serving index keeps finding them."""
         with self.transaction() as conn:
             for doc_id, units in units_by_document.items():
-                conn.execute("DELETE FROM units WHERE document_id = ?", (doc_id,))
                 qids = [r[0] for r in conn.execute(
                     "SELECT id FROM questions WHERE document_id = ? ORDER BY position", (doc_id,))]
-                conn.executemany(
-                    "INSERT INTO units (question_id, document_id, kind, part, text) VALUES (?, ?, ?, ?, ?)",
-                    [(qids[u.question_position], doc_id, u.kind, u.part, u.text) for u in units],
-                )
+                self._write_units(conn, doc_id, qids, units)
             self._bump_revision(conn)
 
     def delete_document(self, doc_id: int) -> bool:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nlp_service.benchmarks.corpus import CorpusBenchError, CorpusBenchOptions, markdown, run_corpus_bench  # noqa: E402
 from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
 from nlp_service.embedding import open_encoder  # noqa: E402
-from nlp_service.fsutil import atomic_write_text  # noqa: E402
+from nlp_service.fsutil import atomic_write_report  # noqa: E402
 
 
 def main() -> int:
@@ -46,9 +46,7 @@ def main() -> int:
     except CorpusBenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "bench-corpus.json", json.dumps(result, ensure_ascii=False, indent=2))
-    atomic_write_text(args.out / "bench-corpus.md", markdown(result))
+    atomic_write_report(args.out, "bench-corpus", result, markdown(result))
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else markdown(result))
     return 0
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import json
 import os
 import platform
 import random
@@ -43,7 +42,7 @@ import psutil  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp_service.fsutil import atomic_write_text  # noqa: E402
+from nlp_service.fsutil import atomic_write_report  # noqa: E402
 
 BATCH = 32
 SENTENCES = 192
@@ -231,10 +230,8 @@ def main() -> None:
         "model_dir": str(args.model_dir),
         "results": results,
     }
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out_dir / "bench-encoder.json", json.dumps(result, indent=2) + "\n")
     table = markdown(result)
-    atomic_write_text(args.out_dir / "bench-encoder.md", table)
+    atomic_write_report(args.out_dir, "bench-encoder", result, table)
     print(table)
 
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nlp_service.benchmarks import ceiling, machine  # noqa: E402
+from nlp_service.benchmarks import ceiling  # noqa: E402
 from nlp_service.benchmarks.corpus import TARGET_COLD_S  # noqa: E402
 from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
-from nlp_service.fsutil import atomic_write_text  # noqa: E402
+from nlp_service.fsutil import atomic_write_report  # noqa: E402
 from nlp_service.store import Store, StoreError  # noqa: E402
 
 
@@ -48,12 +47,8 @@ def main() -> int:
     print(f"-- {len(texts):,} distinct unit texts; timing and profiling {min(args.sample, len(texts))}",
           file=sys.stderr)
     result = ceiling.measure_ceiling(settings.model_dir, texts, settings.threads, TARGET_COLD_S, args.sample)
-    described, created = machine.describe(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    report = ceiling.markdown(result, described, created)
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "encoder-ceiling.json",
-                      json.dumps({"created": created, "machine": described, **result}, indent=2) + "\n")
-    atomic_write_text(args.out / "encoder-ceiling.md", report)
+    report = ceiling.markdown(result)
+    atomic_write_report(args.out, "encoder-ceiling", result, report)
     print(json.dumps(result, indent=2) if args.json else report)
     return 0
 

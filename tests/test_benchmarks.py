@@ -125,5 +125,5 @@ def test_encoder_ceiling_profiles_the_int8_encoder(model_dir):
     assert floors["both"] <= min(floors["int8_matmuls_only"], floors["all_cores_perfectly_used"])
     assert floors["int8_matmuls_only"] < result["projected_s"]
     assert result["speedup_needed"] == pytest.approx(result["projected_s"] / 1.0, abs=0.06)  # budget: 1 s
-    report = ceiling.markdown(result, {"cpu_model": "test cpu"}, "now")
+    report = ceiling.markdown(result)
     assert "| int8 matmuls only |" in report and "DynamicQuantizeMatMul" in report

@@ -170,3 +170,15 @@ def test_foreign_file_is_refused(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="not a usable SQLite store"):
         Store(path)
+
+
+def test_re_splitting_keeps_the_ids_of_units_that_come_out_the_same(store):
+    doc = make_doc()
+    doc_id, _ = store.upsert_document(doc, units_for(doc))
+    before = {u.text: u.id for u in store.iter_units()}
+    drafts = units_for(doc)
+    drafts[-1] = UnitDraft(drafts[-1].question_position, drafts[-1].kind, 0, "Wat gaat u doen? (anders gesneden)")
+    store.replace_units({doc_id: drafts})
+    after = {u.text: u.id for u in store.iter_units()}
+    assert {t: after[t] for t in before if t in after} == {t: i for t, i in before.items() if t in after}
+    assert len(after) == len(before) and after["Wat gaat u doen? (anders gesneden)"] > max(before.values())
