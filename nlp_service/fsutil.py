@@ -44,6 +44,17 @@ def atomic_write_report(folder: Path, stem: str, figures: dict, markdown: str) -
     atomic_write_text(Path(folder) / f"{stem}.md", markdown)
 
 
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (no display on servers), chosen when a
+    chart is drawn rather than at import: importing a report module changes nothing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def atomic_save_figure(fig, path: Path, dpi: int = 110) -> None:
     """A matplotlib figure written like every other file: whole or not at all."""
     import io

@@ -32,7 +32,7 @@ def _mark(text: str, stems: set[str]) -> str:
     """``text`` HTML-escaped, with every word whose stem is in ``stems`` in <mark>."""
     out, pos = [], 0
     for m in _WORD_RE.finditer(text):
-        if m.group(0).lower() not in nlp.STOPWORDS and nlp.stem(m.group(0).lower()) in stems:
+        if m.group(0).lower() not in nlp.stopwords() and nlp.stem(m.group(0).lower()) in stems:
             out.append(html.escape(text[pos:m.start()]))
             out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
             pos = m.end()

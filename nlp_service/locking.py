@@ -6,16 +6,19 @@ import os
 import time
 from pathlib import Path
 
+from .errors import Busy
+from .home import Home
 
-class WriterBusyError(RuntimeError):
+
+class WriterBusyError(Busy, RuntimeError):
     """Another ingest, reindex or upload holds the write lock."""
 
 
 class WriteLock:
-    """``fcntl.flock`` on ``<home>/write.lock``; released by the kernel if the holder dies."""
+    """``fcntl.flock`` on the home's write lock file; released by the kernel if the holder dies."""
 
     def __init__(self, home: Path, purpose: str):
-        self.path = Path(home) / "write.lock"
+        self.path = Home(home).write_lock
         self.purpose = purpose
         self._fd: int | None = None
 

@@ -20,8 +20,9 @@ def _import_spacy_without_torch():
     """spaCy's thinc imports torch whenever it is installed (it is, for sentence-transformers):
     2.3 s and ~250 MB for every CLI command and server, although a blank Dutch pipeline never
     runs a torch layer. ``sys.modules["torch"] = None`` makes that one import fail softly; torch
-    stays importable afterwards for the torch encoder backend and the model build."""
-    if "torch" in sys.modules:
+    stays importable afterwards for the torch encoder backend and the model build. Called where
+    spaCy is first needed, so importing this module leaves ``sys.modules`` alone."""
+    if "torch" in sys.modules or "spacy" in sys.modules:
         import spacy
         return spacy
     sys.modules["torch"] = None  # type: ignore[assignment]
@@ -32,20 +33,25 @@ def _import_spacy_without_torch():
     return spacy
 
 
-spacy = _import_spacy_without_torch()
-from spacy.lang.nl.stop_words import STOP_WORDS  # noqa: E402
-
 # Numbers with internal separators (3,5 30.000 2016-2017 12/03) kept whole; words are split at
 # every separator, so "halal-problematiek" also finds "halal" and a sentence glued to the next
 # one ("veranderen.Verschillende", common in the exports) loses neither word.
 TOKEN_RE = re.compile(r"\d+(?:[-.,/]\d+)+|\w+", re.UNICODE)
 _STEMMER = SnowballStemmer("dutch")
-STOPWORDS = frozenset(STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """spaCy's Dutch stop words (imported with spaCy on first use)."""
+    _import_spacy_without_torch()
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 @lru_cache(maxsize=1)
 def _sentencizer():
-    nlp = spacy.blank("nl")
+    nlp = _import_spacy_without_torch().blank("nl")
     nlp.add_pipe("sentencizer")
     return nlp
 
@@ -87,4 +93,5 @@ def lemmas(text: str) -> list[str]:
 
 def index_terms(text: str) -> list[str]:
     """The lexical index's terms: content words, lemmatised and stemmed."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS]
+    stop = stopwords()
+    return [stem(t) for t in tokens(text) if t not in stop]

@@ -17,16 +17,13 @@ import numpy as np
 from . import parsing
 from .config import Settings
 from .documents import Document
-from .embedding import EmbeddingCache, Encoder, encode_documents_cached, open_encoder
+from .embedding import EmbeddingCache, Encoder, encode_documents_cached
 from .index import generation
 from .locking import WriteLock
 from .store import Store
-from .units import make_units
+from .units import UNITS_RECIPE, make_units
 
 log = logging.getLogger(__name__)
-#: bumped whenever units or their index terms come out differently for the same text (2: passages
-#: re-counted as encoded, glued words split): every store re-splits and reindexes on its next write
-UNITS_RECIPE = 2
 
 
 @dataclass
@@ -55,18 +52,17 @@ class IngestReport:
 
 
 class Indexer:
-    """Writes documents into the store and keeps the serving index in step with it."""
+    """Writes documents into the store and keeps the serving index in step with it; built by
+    the Service, which hands it the store and the (lazily loaded) encoder it shares with search."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+    def __init__(self, settings: Settings, store: Store, encoder: Callable[[], Encoder]):
         self.settings = settings
+        self.store = store
         self._encoder = encoder
-        self.store = Store(settings.store_path)
 
     @property
     def encoder(self) -> Encoder:
-        if self._encoder is None:
-            self._encoder = open_encoder(self.settings)
-        return self._encoder
+        return self._encoder()
 
     def ingest_paths(self, paths: Iterable[Path], source: str | None = None, progress: bool = False,
                      on_error: Callable[[Path, Exception], None] | None = None) -> IngestReport:
@@ -124,10 +120,11 @@ class Indexer:
 
     def _index_is_stale(self) -> bool:
         """True when no index serves, it was built before the store's last change (an earlier
-        run stored documents and died before it swapped the index in), or with another model."""
+        run stored documents and died before it swapped the index in), with another model or with
+        other unit rules."""
         manifest = generation.serving_manifest(self.settings.home)
         return (manifest is None or manifest.store_revision != self.store.revision()
-                or manifest.model_id != self.encoder.model_id)
+                or manifest.model_id != self.encoder.model_id or manifest.units_recipe != UNITS_RECIPE)
 
     def _check_units_model(self, force: bool = False) -> None:
         """Units are cut to the model's window, by our rules: re-split them when either changed."""
@@ -156,7 +153,7 @@ class Indexer:
             vectors = np.zeros((0, self.encoder.dim), dtype=np.float32)
         gen_id = generation.write_generation(
             self.settings.home, ids, vectors, ((u.id, u.text) for u in units), self.encoder.model_id,
-            store_revision=revision,
+            store_revision=revision, units_recipe=UNITS_RECIPE,
         )
         generation.activate(self.settings.home, gen_id)
         generation.prune(self.settings.home)

@@ -1,7 +1,8 @@
-"""Hybrid precedent search: BM25 and dense retrieval over units, fused and grouped.
+"""Hybrid precedent search: the retrievers' candidates over units, fused and grouped.
 
-The core that the CLI, the HTTP API and the web page all call. It reads the
-store and the serving index generation; it never writes.
+The core that the CLI, the HTTP API and the web page all call (through
+:class:`nlp_service.service.Service`). It reads the store and the serving index
+generation; it never writes.
 """
 from __future__ import annotations
 
@@ -9,27 +10,42 @@ import datetime as dt
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .config import Settings
-from .embedding import Encoder, open_encoder
+from .embedding import Encoder
+from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
-from .store import Filters, Store, StoredDocument, Unit
+from .retrievers import MODES, RETRIEVERS, Ranking, retrievers_for, run_retrievers
+from .store import Store, StoredDocument
+from .units import Unit
 
-MODES = ("hybrid", "lexical", "dense")
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
 ALLOWED_CACHE_SIZE = 16
-#: threads running BM25 beside the query encoding of hybrid searches (one per concurrent request);
-#: one pool for the process, so engines made and dropped (tests, the evaluation) leave no threads
-_LEXICAL_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lexical")
 SORTS = ("relevance", "date")
 
 
-class QueryError(ValueError):
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied before ranking is cut off."""
+
+    since: str | None = None  # submitted on or after, ISO date
+    until: str | None = None  # submitted on or before, ISO date
+    party: str | None = None
+    author: str | None = None
+    source: str | None = None
+    #: unit kinds to search ("intro", "question", "answer"); None = all. A question -> answer
+    #: search restricts to ("answer",) so the question itself cannot be the hit.
+    kinds: tuple[str, ...] | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.since, self.until, self.party, self.author, self.source, self.kinds))
+
+
+class QueryError(InvalidRequest, ValueError):
     """The request cannot be answered as asked (bad k, date, empty query...).
 
     ``field`` names the parameter at fault (``q``, ``k``, ``since``, ``until``, ``dates``
@@ -98,9 +114,12 @@ def document_card(stored: StoredDocument) -> dict:
 
 
 class SearchEngine:
-    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+    """Ranks units for a request and turns them into results; built by the Service, which
+    hands it the store and the (lazily loaded) encoder it shares with the indexer."""
+
+    def __init__(self, settings: Settings, store: Store, encoder: Callable[[], Encoder]):
         self.settings = settings
-        self.store = Store(settings.store_path)
+        self.store = store
         self._encoder = encoder
         self._generation: gen.Generation | None = None
         self._reload_lock = threading.Lock()
@@ -111,9 +130,7 @@ class SearchEngine:
 
     @property
     def encoder(self) -> Encoder:
-        if self._encoder is None:
-            self._encoder = open_encoder(self.settings)
-        return self._encoder
+        return self._encoder()
 
     def generation(self) -> gen.Generation:
         """The serving generation; follows ``CURRENT`` when a reindex swapped it."""
@@ -167,16 +184,16 @@ class SearchEngine:
         return {"lexical": lexical, "dense": self.settings.weight_dense}
 
     def rank_units(self, request: SearchRequest, timings: dict[str, float] | None = None,
-                   exclude_document: int | None = None) -> list[tuple[int, float]]:
+                   exclude_document: int | None = None) -> Ranking:
         """Fused (unit id, score) best first, before grouping."""
         rankings = self.candidate_rankings(request, timings)
-        ranked = rankings[request.mode] if request.mode != "hybrid" else self.fuse(rankings, request.query)
+        ranked = rankings[request.mode] if request.mode in rankings else self.fuse(rankings, request.query)
         if exclude_document is not None:
             units = self.store.get_units(uid for uid, _ in ranked)
             ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
         return ranked
 
-    def fuse(self, rankings: dict[str, list[tuple[int, float]]], query: str) -> list[tuple[int, float]]:
+    def fuse(self, rankings: dict[str, Ranking], query: str) -> Ranking:
         """RRF of the retrievers' candidate lists with the weights this query gets."""
         return reciprocal_rank_fusion(
             {name: [uid for uid, _ in r] for name, r in rankings.items()},
@@ -199,7 +216,7 @@ class SearchEngine:
         return ids
 
     def candidate_rankings(self, request: SearchRequest,
-                           timings: dict[str, float] | None = None) -> dict[str, list[tuple[int, float]]]:
+                           timings: dict[str, float] | None = None) -> dict[str, Ranking]:
         """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
 
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
@@ -207,41 +224,8 @@ class SearchEngine:
         timings = {} if timings is None else timings
         generation = self.generation()
         allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        n = self.settings.candidates
-
-        def lexical() -> list[tuple[int, float]]:
-            started = time.perf_counter()
-            found = generation.lexical.search(generation.lexical_conn(), request.query, n, allowed)
-            timings["lexical_ms"] = (time.perf_counter() - started) * 1000
-            return found
-
-        rankings: dict[str, list[tuple[int, float]]] = {}
-        if request.mode == "lexical":
-            rankings["lexical"] = lexical()
-        elif request.mode == "hybrid":
-            # BM25 runs while the query is encoded: SQLite and onnxruntime both release the GIL,
-            # so a pasted question costs max(lexical, dense) instead of their sum
-            pending = _LEXICAL_POOL.submit(lexical)
-            dense = self._dense_candidates(generation, request.query, n, allowed, timings)
-            rankings["lexical"], rankings["dense"] = pending.result(), dense
-        else:
-            rankings["dense"] = self._dense_candidates(generation, request.query, n, allowed, timings)
-        return rankings
-
-    def _dense_candidates(self, generation: gen.Generation, query: str, n: int, allowed: list[int] | None,
-                          timings: dict[str, float]) -> list[tuple[int, float]]:
-        if generation.manifest.model_id != self.encoder.model_id:
-            # vectors of another model (or other weights) live in another space: a query would
-            # land anywhere, and a different width would fail inside FAISS
-            raise gen.IndexUnavailableError(
-                f"the index was built with {generation.manifest.model_id}, but queries are encoded with "
-                f"{self.encoder.model_id}: run `nlp-service reindex`")
-        started = time.perf_counter()
-        vector = self.encoder.encode_queries([query])[0]
-        timings["encode_ms"] = (time.perf_counter() - started) * 1000
-        found = generation.dense.search(vector, n, allowed)
-        timings["dense_ms"] = (time.perf_counter() - started) * 1000
-        return found
+        retrievers = [RETRIEVERS[name](generation, self._encoder, timings) for name in retrievers_for(request.mode)]
+        return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
@@ -254,7 +238,7 @@ class SearchEngine:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return SearchResponse(request.query, results, timings)
 
-    def _results(self, ranked: list[tuple[int, float]], request: SearchRequest, limit: int) -> list[SearchResult]:
+    def _results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
         units = self.store.get_units(uid for uid, _ in ranked)
         ranked = [(uid, s) for uid, s in ranked if uid in units]  # a unit deleted since the index was built
         grouped = group_results(ranked, lambda u: units[u].question_id, lambda u: units[u].document_id,

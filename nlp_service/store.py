@@ -7,7 +7,6 @@ another text. Every multi-row change runs in one transaction (WAL mode).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -17,8 +16,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .documents import Document, Question
+from .errors import Unavailable
+from .units import Unit, UnitDraft
+
+if TYPE_CHECKING:  # the search code owns Filters; the store only reads its fields
+    from .search import Filters
+from .documents import Document, Question, document_hash
 
 SCHEMA_VERSION = 1
 
@@ -72,25 +77,8 @@ _MIGRATIONS: list[str] = [
 ]
 
 
-class StoreError(RuntimeError):
+class StoreError(Unavailable, RuntimeError):
     """The store cannot be opened or used as asked."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions applied before ranking is cut off."""
-
-    since: str | None = None  # submitted on or after, ISO date
-    until: str | None = None  # submitted on or before, ISO date
-    party: str | None = None
-    author: str | None = None
-    source: str | None = None
-    #: unit kinds to search ("intro", "question", "answer"); None = all. A question -> answer
-    #: search restricts to ("answer",) so the question itself cannot be the hit.
-    kinds: tuple[str, ...] | None = None
-
-    def is_empty(self) -> bool:
-        return not any((self.since, self.until, self.party, self.author, self.source, self.kinds))
 
 
 @dataclass(frozen=True)
@@ -106,32 +94,6 @@ class StoredQuestion:
     document_id: int
     position: int
     question: Question
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A piece of text that is indexed: a question, or one passage of its answer."""
-
-    id: int
-    question_id: int
-    document_id: int
-    kind: str
-    part: int
-    text: str
-
-
-@dataclass(frozen=True)
-class UnitDraft:
-    question_position: int
-    kind: str
-    part: int
-    text: str
-
-
-def document_hash(document: Document) -> str:
-    """Identity of a document's content: the same content is stored once."""
-    payload = json.dumps(document.to_dict(), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def name_key(name: str | None) -> str:

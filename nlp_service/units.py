@@ -11,10 +11,38 @@ shows the letter's first question and its answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from . import nlp
 from .documents import Document
-from .store import UnitDraft
+
+#: bumped whenever units or their index terms (nlp.index_terms) come out differently for the same
+#: text (2: passages re-counted as encoded, glued words split): every store re-splits and reindexes
+#: on its next write, and each generation's manifest records the recipe it was built with
+UNITS_RECIPE = 2
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of text that is indexed: a question, or one passage of its answer."""
+
+    id: int
+    question_id: int
+    document_id: int
+    kind: str
+    part: int
+    text: str
+
+
+@dataclass(frozen=True)
+class UnitDraft:
+    """A unit before it is stored: its question by position in the document."""
+
+    question_position: int
+    kind: str
+    part: int
+    text: str
+
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

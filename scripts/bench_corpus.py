@@ -24,6 +24,7 @@ from nlp_service.benchmarks.corpus import CorpusBenchError, CorpusBenchOptions, 
 from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
 from nlp_service.embedding import open_encoder  # noqa: E402
 from nlp_service.fsutil import atomic_write_report  # noqa: E402
+from nlp_service.home import Home  # noqa: E402
 
 
 def main() -> int:
@@ -37,7 +38,7 @@ def main() -> int:
     if args.requests < 1:
         parser.error("--requests must be at least 1")
     home = args.home.resolve()
-    settings = load_settings(home=home, cache_file=str(home / "embeddings.sqlite"))
+    settings = load_settings(home=home, cache_file=str(Home(home).default_cache))
     options = CorpusBenchOptions(home=home, requests={"title": args.requests,
                                                       "pasted": max(1, args.requests // 6)})
     try:

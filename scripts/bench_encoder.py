@@ -79,9 +79,9 @@ def sentences(count_tokens, n: int, seed: int = 1) -> list[str]:
 
 def token_counter(model_dir: Path):
     """Encoder.count_tokens without loading a model: the directory's tokenizer and passage prompt."""
-    from nlp_service.embedding import _DirectorySettings, _load_tokenizer
+    from nlp_service.model.backends import DirectorySettings, load_tokenizer
 
-    tok, prompt = _load_tokenizer(model_dir), _DirectorySettings(model_dir).document_prompt
+    tok, prompt = load_tokenizer(model_dir), DirectorySettings(model_dir).document_prompt
     return lambda texts: [len(e.ids) for e in tok.encode_batch([prompt + t for t in texts])]
 
 

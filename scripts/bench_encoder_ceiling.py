@@ -37,12 +37,12 @@ def main() -> int:
         parser.error("--sample must be at least 1")
     settings = load_settings(home=args.home.resolve())
     try:
-        texts = sorted({unit.text for unit in Store(settings.store_path, create=False).iter_units()})
+        texts = sorted({unit.text for unit in Store(settings.paths.store, create=False).iter_units()})
     except StoreError as exc:
         print(f"error: {exc} (scripts/bench_corpus.py builds the whole corpus there)", file=sys.stderr)
         return 2
     if not texts:
-        print(f"error: {settings.store_path} holds no units", file=sys.stderr)
+        print(f"error: {settings.paths.store} holds no units", file=sys.stderr)
         return 2
     print(f"-- {len(texts):,} distinct unit texts; timing and profiling {min(args.sample, len(texts))}",
           file=sys.stderr)

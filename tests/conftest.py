@@ -1,19 +1,28 @@
-"""Shared fixtures: the real shared corpus, and one real index built once per test session."""
+"""Shared fixtures: the real shared corpus, one real index built once per test session, the
+service over it, the command line run in-process, and the real HTTP server over it."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from nlp_service.config import Settings, load_settings
+from live_server import API_TOKEN
+
+from nlp_service.config import Settings, apply_process_settings, load_settings
+from nlp_service.home import LOCK_FILE
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+apply_process_settings(Settings())  # what the CLI and the WSGI factory do where a process starts
 
 # Belgian records in the session index: enough for filters by party and date to bite,
 # few enough that the suite embeds them in well under a minute.
 BELGIAN_SAMPLE = 200
+#: the session index embeds ~2,900 texts when the embedding cache is cold: minutes on 2 shared cores,
+#: longer than the per-test timeout allows; every test needing it may be the first to build it
+SESSION_INDEX_TIMEOUT_S = 900
 
 
 @pytest.fixture(scope="session")
@@ -26,11 +35,11 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    from nlp_service import modelbuild
+    from nlp_service.model import build_model, is_built
 
     path = Settings().model_dir
-    if not modelbuild.is_built(path):
-        modelbuild.build_model(path)
+    if not is_built(path):
+        build_model(path)
     return path
 
 
@@ -45,29 +54,28 @@ def corpus_paths(data_dir, tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory, model_dir, corpus_paths) -> Settings:
     """An index home holding ``corpus_paths``; tests must not write to it (copy it first)."""
-    from nlp_service.pipeline import Indexer
+    from nlp_service.service import Service
 
     home = tmp_path_factory.mktemp("home")
     # A cache kept between local runs (git-ignored); CI starts from a clean clone without it.
     cache = Path(__file__).parent / "output" / "embeddings.sqlite"
     cache.parent.mkdir(exist_ok=True)
     settings = load_settings(home=home, model_dir=model_dir, cache_file=str(cache))
-    report = Indexer(settings).ingest_paths(corpus_paths)
+    report = Service(settings).ingest_paths(corpus_paths)
     assert report.added > 100 and not report.failed, report.summary()
     return settings
 
 
 @pytest.fixture(scope="session")
-def engine(indexed_settings):
-    from nlp_service.search import SearchEngine
+def service(indexed_settings):
+    """The service over the session index, as the CLI and the web app build it (read only)."""
+    from nlp_service.service import Service
 
-    return SearchEngine(indexed_settings)
+    return Service(indexed_settings)
 
 
 def copy_home(settings: Settings, home: Path) -> Settings:
-    import shutil
-
-    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("write.lock"))
+    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns(LOCK_FILE))
     return settings.replace(home=home)
 
 
@@ -77,16 +85,79 @@ def writable_settings(indexed_settings, tmp_path) -> Settings:
     return copy_home(indexed_settings, tmp_path / "home")
 
 
+@pytest.fixture
+def writable_service(writable_settings, service):
+    """A service over a private copy of the session index, sharing the session's loaded model."""
+    from nlp_service.service import Service
+
+    return Service(writable_settings, encoder=service.encoder)
+
+
 @pytest.fixture(scope="session")
 def small_settings(tmp_path_factory, indexed_settings, data_dir) -> Settings:
     """A home with the Leiden letter only: for tests that rebuild the index many times."""
-    from nlp_service.pipeline import Indexer
+    from nlp_service.service import Service
 
     settings = indexed_settings.replace(home=tmp_path_factory.mktemp("small"))
-    Indexer(settings).ingest_paths([data_dir / "leiden"])
+    Service(settings).ingest_paths([data_dir / "leiden"])
     return settings
 
 
 @pytest.fixture
 def small_writable_settings(small_settings, tmp_path) -> Settings:
     return copy_home(small_settings, tmp_path / "home")
+
+
+# --- the command line, in-process ---------------------------------------------
+
+
+@pytest.fixture
+def cli():
+    """``cli(*args, settings=S)`` runs ``nlp-service`` in-process; with ``settings`` its home,
+    model and embedding cache come first, as an operator would give them."""
+    from click.testing import CliRunner
+
+    from nlp_service.cli import main
+
+    def run(*args, settings: Settings | None = None, env: dict | None = None, catch_exceptions: bool = True):
+        prefix = ["--home", str(settings.home), "--model-dir", str(settings.model_dir)] if settings else []
+        if settings is not None:
+            env = {"NLP_SERVICE_CACHE": str(settings.cache_path), **(env or {})}
+        return CliRunner().invoke(main, [*prefix, *map(str, args)], env=env, catch_exceptions=catch_exceptions)
+
+    return run
+
+
+# --- the web app: Flask's test client for view logic, the real server for the HTTP stack ---
+
+
+@pytest.fixture(scope="session")
+def client(service):
+    """Flask's test client over the session index; writing is off (no token)."""
+    from nlp_service.service import Service
+    from nlp_service.web import create_app
+
+    return create_app(Service(service.settings.replace(api_token=""), encoder=service.encoder)).test_client()
+
+
+@pytest.fixture(scope="module")
+def base_url(service) -> str:
+    """The real server (waitress in a thread) over the session index; writing is off (no token)."""
+    from nlp_service.service import Service
+    from nlp_service.web import create_app
+    from nlp_service.web.server import serve_in_thread
+
+    with serve_in_thread(create_app(Service(service.settings.replace(api_token=""), encoder=service.encoder))) as url:
+        yield url
+
+
+@pytest.fixture
+def writable_url(writable_settings, service) -> str:
+    """A real server with writing on (token ``API_TOKEN``, 1 MB uploads) over a private copy of the index."""
+    from nlp_service.service import Service
+    from nlp_service.web import create_app
+    from nlp_service.web.server import serve_in_thread
+
+    settings = writable_settings.replace(api_token=API_TOKEN, max_upload_mb=1)
+    with serve_in_thread(create_app(Service(settings, encoder=service.encoder))) as url:
+        yield url

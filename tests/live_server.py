@@ -1,7 +1,6 @@
-"""The real HTTP server (waitress in a thread) over the session index, and a tiny HTTP client.
-
-Imported by the web test modules; each gets its own server on a free loopback port.
-"""
+"""One tiny client for both ways the tests reach the web app (fixtures: conftest.py): a base URL
+of the real server (waitress in a thread: the HTTP stack), or Flask's test client (view logic,
+no sockets). Either way a request comes back as a :class:`Reply`."""
 from __future__ import annotations
 
 import http.client
@@ -9,12 +8,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-import pytest
-
-from nlp_service.search import SearchEngine
-from nlp_service.web import create_app
-from nlp_service.web.server import serve_in_thread
-
+#: the upload token of the writable test server (conftest.py)
 API_TOKEN = "test-token-5f3a"
 
 
@@ -25,18 +19,26 @@ class Reply:
     body: bytes
 
     @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0].strip()
+
+    @property
     def text(self) -> str:
         return self.body.decode("utf-8")
 
     def json(self):
-        assert self.headers.get_content_type() == "application/json", (self.status, self.body[:300])
+        assert self.content_type == "application/json", (self.status, self.body[:300])
         return json.loads(self.body)
 
 
-def call(base_url: str, path: str, method: str = "GET", params: dict | None = None,
+def call(target, path: str, method: str = "GET", params: dict | None = None,
          body: bytes | None = None, headers: dict | None = None, timeout: float = 120) -> Reply:
-    """One request with http.client: any status comes back as a Reply, nothing raises on 4xx/5xx."""
-    url = urlsplit(base_url)
+    """One request to ``target`` (a base URL or a Flask test client): any status comes back as a
+    Reply, nothing raises on 4xx/5xx."""
+    if not isinstance(target, str):
+        response = target.open(path, method=method, query_string=params, data=body, headers=headers or {})
+        return Reply(response.status_code, response.headers, response.get_data())
+    url = urlsplit(target)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     try:
         target = path + ("?" + urlencode(params) if params else "")
@@ -62,20 +64,3 @@ def multipart(fields: dict[str, str], filename: str, content: bytes,
                  f"Content-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-
-
-@pytest.fixture(scope="module")
-def base_url(engine) -> str:
-    """The read-only server over the session index; writing is off (no token)."""
-    app = create_app(engine.settings.replace(api_token=""), engine)
-    with serve_in_thread(app) as url:
-        yield url
-
-
-@pytest.fixture
-def writable_url(writable_settings, engine) -> str:
-    """A server with writing on (token ``API_TOKEN``, 1 MB uploads) over a private copy of the index."""
-    settings = writable_settings.replace(api_token=API_TOKEN, max_upload_mb=1)
-    app = create_app(settings, SearchEngine(settings, encoder=engine.encoder))
-    with serve_in_thread(app) as url:
-        yield url

@@ -1,7 +1,10 @@
-"""The JSON API over the real server (waitress) and the real session index."""
+"""The JSON API over the real session index: view logic through Flask's test client (``client``),
+the HTTP stack (bodies, methods, paths, headers, uploads, limits) through the real server."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import operator
 import os
 import re
 import select
@@ -14,13 +17,15 @@ from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings as hypothesis_settings, strategies as st
-from live_server import API_TOKEN, base_url, call, multipart, post_json, writable_url  # noqa: F401
+from live_server import API_TOKEN, call, multipart, post_json
 
 from nlp_service.locking import WriteLock
-from nlp_service.search import SearchEngine
+from nlp_service.service import Service
+from nlp_service.store import name_key
 from nlp_service.web import create_app
 from nlp_service.web.server import serve_in_thread
 
+pytestmark = pytest.mark.model
 LEIDEN_QUERY = "scheefwonen sociale huurwoningen"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -49,8 +54,8 @@ Antwoord: Ja, in het najaar komen er twintig meeuwbestendige containers.
 """
 
 
-def search(base_url: str, **params):
-    return call(base_url, "/api/search", params=params)
+def search(target, **params):
+    return call(target, "/api/search", params=params)
 
 
 def assert_error(reply, status: int) -> str:
@@ -77,14 +82,14 @@ def test_search_finds_the_leiden_document_first(base_url):
     assert "<mark>" in first["snippet"]
 
 
-def test_search_returns_the_cores_response(base_url, engine):
+def test_search_returns_the_cores_response(client, service):
     """The API adds nothing and drops nothing: it is SearchResponse.to_dict(with_snippet=True)."""
-    expected = engine.search(engine.make_request(LEIDEN_QUERY, k=5)).to_dict(with_snippet=True)
-    assert search(base_url, q=LEIDEN_QUERY, k=5).json() == expected
+    expected = service.search(service.make_request(LEIDEN_QUERY, k=5)).to_dict(with_snippet=True)
+    assert search(client, q=LEIDEN_QUERY, k=5).json() == expected
 
 
-def test_snippets_are_escaped_apart_from_marks(base_url):
-    for result in search(base_url, q="<b>woningen</b> & huur", k=20).json()["results"]:
+def test_snippets_are_escaped_apart_from_marks(client):
+    for result in search(client, q="<b>woningen</b> & huur", k=20).json()["results"]:
         assert "<" not in re.sub(r"</?mark>", "", result["snippet"])
 
 
@@ -96,30 +101,30 @@ def test_search_by_post_takes_json_and_form_bodies(base_url):
     assert form.json() == by_get
 
 
-def test_party_filter_keeps_only_that_party(base_url, engine):
-    party = engine.store.facet("party")[0][0]
-    results = search(base_url, q="woningen gemeente", party=party, k=20).json()["results"]
+def test_party_filter_keeps_only_that_party(client, service):
+    party = service.store.facet("party")[0][0]
+    results = search(client, q="woningen gemeente", party=party, k=20).json()["results"]
     assert results
     assert all(party.lower() in (p.lower() for p in r["document"]["parties"]) for r in results)
 
 
-def test_date_collection_and_k_filters(base_url):
-    results = search(base_url, q="vragen over de trein", since="2017-01-01", until="2017-12-31",
+def test_date_collection_and_k_filters(client):
+    results = search(client, q="vragen over de trein", since="2017-01-01", until="2017-12-31",
                      source="dekamer-2017", k=7).json()["results"]
     assert 0 < len(results) <= 7
     assert all("2017-01-01" <= r["document"]["submitted"] <= "2017-12-31" for r in results)
     assert all(r["document"]["source"] == "dekamer-2017" for r in results)
 
 
-def test_sort_by_date_puts_newest_first(base_url):
-    results = search(base_url, q="woningen", sort="date", k=20).json()["results"]
+def test_sort_by_date_puts_newest_first(client):
+    results = search(client, q="woningen", sort="date", k=20).json()["results"]
     dates = [r["document"]["submitted"] or "" for r in results]
     assert len(dates) > 1 and dates == sorted(dates, reverse=True)
 
 
 @pytest.mark.parametrize("mode", ["lexical", "dense", "hybrid"])
-def test_every_mode_answers(base_url, mode):
-    assert search(base_url, q=LEIDEN_QUERY, mode=mode).json()["results"]
+def test_every_mode_answers(client, mode):
+    assert search(client, q=LEIDEN_QUERY, mode=mode).json()["results"]
 
 
 @pytest.mark.parametrize("params", [
@@ -138,14 +143,14 @@ def test_every_mode_answers(base_url, mode):
     {"q": "woning", "sort": "random"},
     {"q": "woning", "mode": "magic"},
 ], ids=lambda p: ",".join(f"{k}={v[:12]!r}" for k, v in p.items()) or "no-params")
-def test_bad_search_parameters_are_400(base_url, params):
-    assert_error(search(base_url, **params), 400)
+def test_bad_search_parameters_are_400(client, params):
+    assert_error(search(client, **params), 400)
 
 
-def test_bad_search_bodies_are_400(base_url):
-    assert_error(post_json(base_url, "/api/search", ["woning"]), 400)
-    assert_error(post_json(base_url, "/api/search", {"q": ["woning"]}), 400)
-    assert_error(post_json(base_url, "/api/search", {"q": "woning", "k": True}), 400)
+def test_bad_search_bodies_are_400(client):
+    assert_error(post_json(client, "/api/search", ["woning"]), 400)
+    assert_error(post_json(client, "/api/search", {"q": ["woning"]}), 400)
+    assert_error(post_json(client, "/api/search", {"q": "woning", "k": True}), 400)
 
 
 def test_json_bodies_with_unpaired_surrogates_are_400(base_url, writable_url):
@@ -159,22 +164,22 @@ def test_json_bodies_with_unpaired_surrogates_are_400(base_url, writable_url):
 # --- documents and questions -------------------------------------------------
 
 
-def leiden_hit(base_url) -> dict:
-    return search(base_url, q=LEIDEN_QUERY, k=1).json()["results"][0]
+def leiden_hit(target) -> dict:
+    return search(target, q=LEIDEN_QUERY, k=1).json()["results"][0]
 
 
-def test_document_has_every_question_and_answer(base_url):
-    doc_id = leiden_hit(base_url)["document"]["id"]
-    doc = call(base_url, f"/api/documents/{doc_id}").json()
+def test_document_has_every_question_and_answer(client):
+    doc_id = leiden_hit(client)["document"]["id"]
+    doc = call(client, f"/api/documents/{doc_id}").json()
     assert doc["id"] == doc_id and doc["source"] == "leiden"
     assert doc["authors"] == ["Maarten Kersten"] and doc["submitted"] == "2020-02-03"
     assert [q["number"] for q in doc["questions"]] == [str(i) for i in range(1, 7)]
     assert all(q["answer"] for q in doc["questions"])
 
 
-def test_question_has_its_document_and_five_precedents(base_url):
-    hit = leiden_hit(base_url)
-    data = call(base_url, f"/api/questions/{hit['question']['id']}").json()
+def test_question_has_its_document_and_five_precedents(client):
+    hit = leiden_hit(client)
+    data = call(client, f"/api/questions/{hit['question']['id']}").json()
     assert data["id"] == hit["question"]["id"] and data["answer"]
     assert data["document"]["id"] == hit["document"]["id"]
     assert len(data["similar"]) == 5
@@ -213,15 +218,15 @@ def test_wrong_methods_are_405_with_allow(base_url, method, path):
 # --- stats and health --------------------------------------------------------
 
 
-def test_stats_counts_collections_and_years(base_url):
-    data = call(base_url, "/api/stats").json()
+def test_stats_counts_collections_and_years(client):
+    data = call(client, "/api/stats").json()
     assert data["counts"]["documents"] > 100
     assert {"source": "leiden", "year": "2020", "documents": 1} in data["by_collection_and_year"]
     assert data["last_indexed"]
     assert data["index"]["units"] == data["counts"]["units"]
 
 
-def test_health_reports_index_documents_and_model(base_url, engine):
+def test_health_reports_index_documents_and_model(base_url, service):
     import sqlite3
 
     data = call(base_url, "/health").json()
@@ -229,23 +234,23 @@ def test_health_reports_index_documents_and_model(base_url, engine):
     assert set(data) == {"status", "index", "documents", "units", "model_id"}  # the documented fields
     # documents and units against independent sources: /api/stats and a direct SQL count on the store file
     stats = call(base_url, "/api/stats").json()
-    with sqlite3.connect(f"file:{engine.settings.store_path}?mode=ro", uri=True) as conn:
+    with sqlite3.connect(f"file:{service.settings.paths.store}?mode=ro", uri=True) as conn:
         sql_documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         sql_units = conn.execute("SELECT count(*) FROM units").fetchone()[0]
     assert data["documents"] == stats["counts"]["documents"] == sql_documents > 100
     assert data["units"] == stats["counts"]["units"] == sql_units > data["documents"]
-    assert data["model_id"] == engine.generation().manifest.model_id
-    assert data["model_id"].startswith(engine.settings.model_id)
-    assert data["index"] == engine.generation().id
+    assert data["model_id"] == service.engine.generation().manifest.model_id
+    assert data["model_id"].startswith(service.settings.model_id)
+    assert data["index"] == service.engine.generation().id
 
 
-def test_without_an_index_health_and_search_are_503(tmp_path, engine):
-    settings = engine.settings.replace(home=tmp_path / "empty-home")
-    with serve_in_thread(create_app(settings, SearchEngine(settings, encoder=engine.encoder))) as url:
-        assert call(url, "/health").json()["status"] == "unavailable"
-        assert call(url, "/health").status == 503
-        assert "ingest" in assert_error(search(url, q="woning"), 503)
-        assert "error" in call(url, "/api/stats").json()["index"]
+def test_without_an_index_health_and_search_are_503(tmp_path, service):
+    settings = service.settings.replace(home=tmp_path / "empty-home")
+    client = create_app(Service(settings, encoder=service.encoder)).test_client()
+    assert call(client, "/health").json()["status"] == "unavailable"
+    assert call(client, "/health").status == 503
+    assert "ingest" in assert_error(search(client, q="woning"), 503)
+    assert "error" in call(client, "/api/stats").json()["index"]
 
 
 # --- headers and unexpected errors --------------------------------------------
@@ -259,9 +264,9 @@ def test_security_headers_and_no_cors_by_default(base_url):
         assert "Access-Control-Allow-Origin" not in headers
 
 
-def test_cors_allows_only_configured_origins(engine):
-    app = create_app(engine.settings.replace(cors_origins="https://raad.example.nl, https://intern.example"),
-                     engine)
+def test_cors_allows_only_configured_origins(service):
+    app = create_app(Service(service.settings.replace(cors_origins="https://raad.example.nl, https://intern.example"),
+                             encoder=service.encoder))
     with serve_in_thread(app) as url:
         allowed = call(url, "/api/stats", headers={"Origin": "https://raad.example.nl"}).headers
         assert allowed["Access-Control-Allow-Origin"] == "https://raad.example.nl"
@@ -275,17 +280,15 @@ def test_cors_allows_only_configured_origins(engine):
         assert "Access-Control-Allow-Origin" not in call(url, "/", headers={"Origin": "https://raad.example.nl"}).headers
 
 
-class BrokenEngine(SearchEngine):
+class BrokenService(Service):
     def stats(self):
         raise RuntimeError("secret internal detail")
 
 
-def test_unexpected_errors_are_500_json_without_the_trace(engine):
-    broken = BrokenEngine(engine.settings, encoder=engine.encoder)
-    with serve_in_thread(create_app(engine.settings, broken)) as url:
-        reply = call(url, "/api/stats")
-        assert assert_error(reply, 500) == "internal server error"
-        assert b"secret" not in reply.body
+def test_unexpected_errors_are_500_json_without_the_trace(service):
+    reply = call(create_app(BrokenService(service.settings, encoder=service.encoder)).test_client(), "/api/stats")
+    assert assert_error(reply, 500) == "internal server error"
+    assert b"secret" not in reply.body
 
 
 # --- uploads -----------------------------------------------------------------
@@ -415,8 +418,8 @@ search_parameters = st.fixed_dictionaries({}, optional={
 })
 
 
-def store_fingerprint(engine) -> tuple:
-    return engine.store.counts(), engine.store.get_meta("last_indexed"), engine.generation().id
+def store_fingerprint(service) -> tuple:
+    return service.store.counts(), service.store.get_meta("last_indexed"), service.engine.generation().id
 
 
 @hypothesis_settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -424,19 +427,37 @@ def store_fingerprint(engine) -> tuple:
 @example(params={"q": "x" * 1_000_000})
 @example(params={"q": "woning", "k": "9" * 5000})
 @example(params={"q": '" OR 1=1 --', "party": "'; DROP TABLE documents; --", "source": "../../etc/passwd"})
-def test_fuzzed_search_parameters_get_200_or_a_4xx(base_url, engine, params):
-    before = store_fingerprint(engine)
-    reply = search(base_url, **params)
-    if len(params.get("q", "")) > 100_000:
-        # Past waitress's 256 KB request-line limit the HTTP layer answers (431) before the app.
-        assert 400 <= reply.status < 500
-    elif reply.status == 200:
-        assert isinstance(reply.json()["results"], list)
+def test_fuzzed_search_parameters_get_200_or_a_4xx(client, service, params):
+    before = store_fingerprint(service)
+    reply = search(client, **params)
+    if reply.status == 200:
+        assert_answers_the_request(params, reply.json())
     else:
         assert 400 <= reply.status < 500
         assert reply.json()["error"]
-    assert call(base_url, "/health").status == 200
-    assert store_fingerprint(engine) == before
+    assert call(client, "/health").status == 200
+    assert store_fingerprint(service) == before
+
+
+def assert_answers_the_request(params: dict, data: dict) -> None:
+    """A 200 answers what was asked: at most k results of the documented shape, each passing the
+    filters, best first unless sorted by date."""
+    assert data["query"] == params["q"].strip()
+    results = data["results"]
+    assert len(results) <= int(params.get("k") or 10)
+    for result in results:
+        assert set(result) == {"score", "document", "question", "answer", "matched", "snippet"}
+        document = result["document"]
+        if (params.get("source") or "").strip():
+            assert document["source"] == params["source"].strip()
+        if (params.get("party") or "").strip():
+            assert name_key(params["party"].strip()) in [name_key(p) for p in document["parties"]]
+        for name, keep in (("since", operator.ge), ("until", operator.le)):
+            if params.get(name):
+                assert document["submitted"] and keep(document["submitted"], dt.date.fromisoformat(params[name]).isoformat())
+    if (params.get("sort") or "relevance") == "relevance":
+        scores = [r["score"] for r in results]
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_a_one_megabyte_query_by_post_is_400_json(base_url):

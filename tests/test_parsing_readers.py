@@ -8,9 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
 
-from nlp_service.cli import main
 from nlp_service.parsing import ParseError, iter_documents, parse_bytes, parse_path, parse_text
 
 QUESTIONS = ["Is het college bekend met het bericht?", "Welke maatregelen neemt het college?"]
@@ -256,9 +254,9 @@ def test_iter_documents_source_override_and_progress(tmp_path: Path, capsys) -> 
     assert capsys.readouterr().err == ""
 
 
-def test_cli_parse_json_and_errors(tmp_path: Path) -> None:
+def test_cli_parse_json_and_errors(tmp_path: Path, cli) -> None:
     folder = make_folder(tmp_path)
-    result = CliRunner().invoke(main, ["parse", "--json", str(folder)])
+    result = cli("parse", "--json", folder)
     assert result.exit_code == 0
     [record] = json.loads(result.stdout)
     assert record["external_id"] == "goed" and record["questions"][0]["answer"] == ANSWERS[0]
@@ -267,9 +265,9 @@ def test_cli_parse_json_and_errors(tmp_path: Path) -> None:
     assert len(errors) == 2 and "Traceback" not in result.stderr
 
 
-def test_cli_parse_outline_and_total_failure(tmp_path: Path) -> None:
+def test_cli_parse_outline_and_total_failure(tmp_path: Path, cli) -> None:
     folder = make_folder(tmp_path)
-    outline = CliRunner().invoke(main, ["parse", str(folder / "gemeente" / "goed.txt")])
+    outline = cli("parse", folder / "gemeente" / "goed.txt")
     assert outline.exit_code == 0 and "1. Is het college bekend" in outline.stdout and "-> Ja, het college" in outline.stdout
-    failed = CliRunner().invoke(main, ["parse", str(folder / "gemeente" / "kapot.pdf")])
+    failed = cli("parse", folder / "gemeente" / "kapot.pdf")
     assert failed.exit_code != 0 and "kapot.pdf" in failed.stderr and "Traceback" not in failed.stderr

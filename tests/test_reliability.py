@@ -9,15 +9,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from nlp_service.cli import main
 from nlp_service.documents import Document, Question
 from nlp_service.index import generation as gen
 from nlp_service.locking import WriteLock
-from nlp_service.pipeline import Indexer
-from nlp_service.search import SearchEngine
-from nlp_service.store import Store, UnitDraft
+from nlp_service.service import Service
+from nlp_service.store import Store
+from nlp_service.units import UnitDraft
 
 pytestmark = pytest.mark.model
 DRIVER = Path(__file__).with_name("crash_driver.py")
@@ -50,8 +48,8 @@ def run_driver(settings, point, *args):
 
 
 def search_sources(settings, query):
-    engine = SearchEngine(settings)
-    return [r.document["external_id"] for r in engine.search(engine.make_request(query, k=3, mode="lexical")).results]
+    service = Service(settings)
+    return [r.document["external_id"] for r in service.search(service.make_request(query, k=3, mode="lexical")).results]
 
 
 @pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
@@ -62,14 +60,14 @@ def test_ingest_killed_keeps_old_index_and_next_run_completes(small_writable_set
     (folder / "2021-05-05-fietsenstalling.txt").write_text(NEW_LETTER + f"Kenmerk {uuid.uuid4().hex}.\n",
                                                           encoding="utf-8")
     serving = gen.current_id(small_writable_settings.home)
-    counts = Store(small_writable_settings.store_path).counts()
+    counts = Store(small_writable_settings.paths.store).counts()
 
     killed = run_driver(small_writable_settings, point, "ingest", "-q", str(folder))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
     assert gen.current_id(small_writable_settings.home) == serving, "the old generation still serves"
     assert search_sources(small_writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
-    assert Store(small_writable_settings.store_path).counts()["documents"] >= counts["documents"], "nothing stored is lost"
+    assert Store(small_writable_settings.paths.store).counts()["documents"] >= counts["documents"], "nothing stored is lost"
 
     finished = run_driver(small_writable_settings, "none", "ingest", "-q", str(folder))
     assert finished.returncode == 0, finished.stderr
@@ -81,7 +79,7 @@ def test_ingest_killed_keeps_old_index_and_next_run_completes(small_writable_set
 @pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
 def test_reindex_killed_keeps_old_index_and_next_run_completes(small_writable_settings, point):
     # A document in the store that the index does not have yet, so reindex must embed it.
-    store = Store(small_writable_settings.store_path)
+    store = Store(small_writable_settings.paths.store)
     doc = Document("leiden", "fietsenstalling", "Fietsenstalling", "2021-05-05",
                    questions=[Question("1", f"Wanneer opent de fietsenstalling Lammenschans ({uuid.uuid4().hex})?",
                                        "De fietsenstalling Lammenschans opent in september.")])
@@ -100,19 +98,19 @@ def test_reindex_killed_keeps_old_index_and_next_run_completes(small_writable_se
 
 
 def test_searches_keep_answering_while_reindex_swaps(small_writable_settings):
-    engine = SearchEngine(small_writable_settings)
-    engine.warm_up()
-    first = engine.generation().id
+    service = Service(small_writable_settings)
+    service.warm_up()
+    first = service.engine.generation().id
     errors, answered, seen = [], [0], set()
     stop = threading.Event()
 
     def search_loop():
         while not stop.is_set():
             try:
-                results = engine.search(engine.make_request("sociale huurwoningen", k=5)).results
+                results = service.search(service.make_request("sociale huurwoningen", k=5)).results
                 assert results
                 answered[0] += 1
-                seen.add(engine.generation().id)
+                seen.add(service.engine.generation().id)
                 time.sleep(0.01)  # a realistic request rate; a tight loop would starve the reindex of the GIL
             except Exception as exc:  # noqa: BLE001 - any error fails the test below
                 errors.append(repr(exc))
@@ -132,15 +130,14 @@ def test_searches_keep_answering_while_reindex_swaps(small_writable_settings):
     assert first in seen and len(seen) >= 2, "the searcher moved to the new generation without a restart"
 
 
-def test_second_writer_is_refused_with_a_clear_message(small_writable_settings, data_dir):
+def test_second_writer_is_refused_with_a_clear_message(small_writable_settings, data_dir, cli):
     with WriteLock(small_writable_settings.home, "ingest"):
-        result = CliRunner().invoke(main, ["--home", str(small_writable_settings.home), "--model-dir",
-                                           str(small_writable_settings.model_dir), "reindex", "-q"])
+        result = cli("reindex", "-q", settings=small_writable_settings)
     assert result.exit_code == 1
     assert "another writer is running" in result.output and "ingest" in result.output
     assert "Traceback" not in result.output
     # and once the first writer is gone, writing works again
-    assert Indexer(small_writable_settings).reindex().generation
+    assert Service(small_writable_settings).reindex().generation
 
 
 # --- bad homes, caches and settings: one line, nothing stored is touched -----
@@ -153,41 +150,39 @@ def one_line_error(result) -> str:
     return line
 
 
-def test_a_home_that_is_a_file_is_refused_in_one_line(tmp_path):
+def test_a_home_that_is_a_file_is_refused_in_one_line(tmp_path, cli):
     home = tmp_path / "home.txt"
     home.write_text("not a folder", encoding="utf-8")
     letter = tmp_path / "vragen.txt"
     letter.write_text(NEW_LETTER, encoding="utf-8")
     for args in (["ingest", "-q", str(letter)], ["reindex", "-q"], ["migrate"]):
-        line = one_line_error(CliRunner().invoke(main, ["--home", str(home), *args]))
+        line = one_line_error(cli("--home", home, *args))
         assert f"cannot use {home} as the index home" in line, args
     assert home.read_text(encoding="utf-8") == "not a folder"
 
 
-def test_reading_commands_never_create_a_home(tmp_path):
+def test_reading_commands_never_create_a_home(tmp_path, cli):
     home = tmp_path / "typo"
     for args in (["search", "fietsenstalling"], ["stats"]):
-        assert "no store in" in one_line_error(CliRunner().invoke(main, ["--home", str(home), *args]))
+        assert "no store in" in one_line_error(cli("--home", home, *args))
     assert not home.exists(), "a mistyped --home must not become a new, empty store"
 
 
-def test_an_unusable_embedding_cache_stops_ingest_before_the_store_changes(small_writable_settings, tmp_path,
-                                                                           monkeypatch):
+def test_an_unusable_embedding_cache_stops_ingest_before_the_store_changes(small_writable_settings, tmp_path, cli):
     settings = small_writable_settings
-    before = Store(settings.store_path).counts()
+    before = Store(settings.paths.store).counts()
     letter = tmp_path / "vragen.txt"
     letter.write_text(NEW_LETTER, encoding="utf-8")
-    monkeypatch.setenv("NLP_SERVICE_CACHE", str(tmp_path))  # a folder, not a cache file
-    result = CliRunner().invoke(main, ["--home", str(settings.home), "--model-dir", str(settings.model_dir),
-                                       "ingest", "-q", str(letter)])
+    # a folder, not a cache file
+    result = cli("ingest", "-q", letter, settings=settings, env={"NLP_SERVICE_CACHE": str(tmp_path)})
     assert f"embedding cache {tmp_path} cannot be used" in one_line_error(result)
-    assert Store(settings.store_path).counts() == before
+    assert Store(settings.paths.store).counts() == before
 
 
 @pytest.mark.parametrize("name,value", [("PORT", "70000"), ("MAX_UPLOAD_MB", "0"), ("MAX_QUERY_CHARS", "0")])
-def test_out_of_range_settings_are_refused_in_one_line(tmp_path, monkeypatch, name, value):
-    monkeypatch.setenv(f"NLP_SERVICE_{name}", value)
-    assert f"NLP_SERVICE_{name} must" in one_line_error(CliRunner().invoke(main, ["--home", str(tmp_path), "stats"]))
+def test_out_of_range_settings_are_refused_in_one_line(tmp_path, cli, name, value):
+    result = cli("--home", tmp_path, "stats", env={f"NLP_SERVICE_{name}": value})
+    assert f"NLP_SERVICE_{name} must" in one_line_error(result)
 
 
 class OtherWeights:
@@ -204,16 +199,16 @@ class OtherWeights:
 
 def test_an_index_of_another_model_is_refused_until_reindexed(small_writable_settings, tmp_path):
     settings = small_writable_settings.replace(cache_file=str(tmp_path / "cache.sqlite"))
-    other = OtherWeights(SearchEngine(settings).encoder)
-    engine = SearchEngine(settings, encoder=other)
+    other = OtherWeights(Service(settings).encoder)
+    service = Service(settings, encoder=other)
     with pytest.raises(gen.IndexUnavailableError, match="built with .* but queries are encoded with .*reindex"):
-        engine.search(engine.make_request("scheefwonen", mode="dense"))
-    assert engine.search(engine.make_request("scheefwonen", mode="lexical")).results, "words need no model"
+        service.search(service.make_request("scheefwonen", mode="dense"))
+    assert service.search(service.make_request("scheefwonen", mode="lexical")).results, "words need no model"
     # an ingest with nothing new still sees the index as stale, and rebuilds it with this model
-    report = Indexer(settings, encoder=other).ingest_paths([])
+    report = service.ingest_paths([])
     assert report.generation and report.embedded == report.units > 0
     assert gen.serving_manifest(settings.home).model_id == other.model_id
-    assert engine.search(engine.make_request("scheefwonen", mode="dense")).results
+    assert service.search(service.make_request("scheefwonen", mode="dense")).results
 
 
 def test_a_replaced_document_stays_findable_until_its_new_index_is_swapped_in(small_writable_settings, data_dir):
@@ -223,13 +218,13 @@ def test_a_replaced_document_stays_findable_until_its_new_index_is_swapped_in(sm
     from nlp_service.units import make_units
 
     settings = small_writable_settings
-    engine = SearchEngine(settings)
+    service = Service(settings)
     [letter] = parsing.parse_path(data_dir / "leiden" / "2020-02-03-sociaal-scheefwonen.txt")
     assert "2020-02-03-sociaal-scheefwonen" in search_sources(settings, "scheefwonen")
     letter.questions[-1].answer = (letter.questions[-1].answer or "") + " Het college komt hier in juni op terug."
-    units = make_units(letter, engine.encoder.count_tokens, engine.encoder.max_tokens)
-    assert Store(settings.store_path).upsert_document(letter, units)[1] == "replaced"
+    units = make_units(letter, service.encoder.count_tokens, service.encoder.max_tokens)
+    assert Store(settings.paths.store).upsert_document(letter, units)[1] == "replaced"
     # the serving generation is the old one: most of its unit ids must still exist
-    assert gen.serving_manifest(settings.home).store_revision != Store(settings.store_path).revision()
+    assert gen.serving_manifest(settings.home).store_revision != Store(settings.paths.store).revision()
     assert "2020-02-03-sociaal-scheefwonen" in search_sources(settings, "scheefwonen")
     assert "2020-02-03-sociaal-scheefwonen" in search_sources(settings, "sociale huurwoningen scheefwonen")

@@ -4,7 +4,9 @@ import sqlite3
 import pytest
 
 from nlp_service.documents import Document, Question
-from nlp_service.store import SCHEMA_VERSION, Filters, Store, StoreError, UnitDraft
+from nlp_service.search import Filters
+from nlp_service.store import SCHEMA_VERSION, Store, StoreError
+from nlp_service.units import UnitDraft
 
 
 def make_doc(external_id="a", title="Scheefwonen", submitted="2020-02-03", parties=("Partij Sleutelstad",),
@@ -119,12 +121,8 @@ def test_failed_write_leaves_store_unchanged(store):
     assert store.find_document("leiden", "b") is None
 
 
-def test_unversioned_tables_are_refused_and_migrate_says_so_in_one_line(tmp_path):
+def test_unversioned_tables_are_refused_and_migrate_says_so_in_one_line(tmp_path, cli):
     """A SQLite file with tables but no schema version is not ours: never migrated over."""
-    from click.testing import CliRunner
-
-    from nlp_service.cli import main
-
     path = tmp_path / "store.sqlite"
     Store(path).close()
     conn = sqlite3.connect(path)
@@ -135,22 +133,18 @@ def test_unversioned_tables_are_refused_and_migrate_says_so_in_one_line(tmp_path
         Store(path)
     with pytest.raises(StoreError, match="not a store of nlp-service"):
         Store(path, upgrade=True)
-    result = CliRunner().invoke(main, ["--home", str(tmp_path), "migrate"])
+    result = cli("--home", tmp_path, "migrate")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [f"Error: {path} holds tables but no schema version: "
                                                   "not a store of nlp-service; point NLP_SERVICE_HOME "
                                                   "(or --home) at another folder"]
 
 
-def test_migrate_creates_a_new_store_and_leaves_a_current_one_alone(tmp_path):
-    from click.testing import CliRunner
-
-    from nlp_service.cli import main
-
+def test_migrate_creates_a_new_store_and_leaves_a_current_one_alone(tmp_path, cli):
     fresh = Store(tmp_path / "store.sqlite")
     assert fresh.migrated == list(range(1, SCHEMA_VERSION + 1)) and fresh.schema_version() == SCHEMA_VERSION
     fresh.close()
-    result = CliRunner().invoke(main, ["--home", str(tmp_path), "migrate"])
+    result = cli("--home", tmp_path, "migrate")
     assert result.exit_code == 0 and result.output.strip() == "store schema is up to date"
 
 

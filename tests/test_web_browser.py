@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from live_server import base_url  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +98,7 @@ def save_for_readme(path: Path) -> None:
     assert README_SCREENSHOT.stat().st_size < 300_000
 
 
-def test_search_read_and_filter_in_the_browser(browser, base_url, engine):
+def test_search_read_and_filter_in_the_browser(browser, base_url, service):
     browser.set_window_size(*LAPTOP)
     browser.get(base_url + "/")
     assert "Wat staat erin?" in browser.page_source
@@ -135,7 +134,7 @@ def test_search_read_and_filter_in_the_browser(browser, base_url, engine):
     screenshot(browser, "similar-laptop.png", LAPTOP)
 
     # A party filter keeps only that party's documents.
-    party = engine.store.facet("party")[0][0]
+    party = service.store.facet("party")[0][0]
     filtered = search_for(browser, base_url, "woningen en huur", party=party)
     for card in filtered:
         parties = [p.text.lower() for p in by_css(card, ".party")]

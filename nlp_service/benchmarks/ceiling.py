@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..embedding import onnx_backend
+from ..model.backends import onnx_backend
 from ..evaluation.report import table
 from . import machine
 
@@ -71,9 +71,9 @@ def measure_ceiling(model_dir: Path, texts: Sequence[str], threads: int, budget_
 
 
 def _seconds_to_encode(backend, texts: list[str]) -> float:
-    backend.encode(texts[:8], backend.settings.document_prompt, batch_size=32)  # first-run set-up
+    backend.encode(texts[:8], document=True)  # first-run set-up
     started = time.perf_counter()
-    backend.encode(texts, backend.settings.document_prompt, batch_size=32)
+    backend.encode(texts, document=True)
     return max(time.perf_counter() - started, 1e-9)
 
 
@@ -81,7 +81,7 @@ def operator_shares(model_dir: Path, threads: int, texts: list[str]) -> dict[str
     """Share of onnxruntime kernel time per operator type while embedding ``texts``, largest first."""
     with tempfile.TemporaryDirectory(prefix="ort-profile-") as tmp:
         backend = onnx_backend(model_dir, threads, profile_prefix=str(Path(tmp) / "encoder"))
-        backend.encode(texts, backend.settings.document_prompt, batch_size=32)
+        backend.encode(texts, document=True)
         events = json.loads(Path(backend.session.end_profiling()).read_text(encoding="utf-8"))
     micros: Counter[str] = Counter()
     for event in events:

@@ -26,15 +26,15 @@ from pathlib import Path
 from .. import demo
 from ..config import Settings
 from ..embedding import Encoder
+from ..errors import ServiceError
 from ..evaluation.datasets import load_belgian
 from ..evaluation.report import table
-from ..pipeline import Indexer
-from ..search import SearchEngine
+from ..retrievers import REPORT_ORDER
+from ..service import Service
 from . import latency, machine
 from .runner import query_sets
 
 Log = Callable[[str], None]
-MODES = ("lexical", "dense", "hybrid")
 TARGET_MEDIAN_MS = 50.0
 TARGET_P95_MS = 150.0
 TARGET_COLD_S = 600.0
@@ -49,7 +49,7 @@ class CorpusBenchOptions:
     encoder_sample: int = BASELINE_UNITS
 
 
-class CorpusBenchError(RuntimeError):
+class CorpusBenchError(ServiceError, RuntimeError):
     """The benchmark cannot run as asked."""
 
 
@@ -69,19 +69,19 @@ def run_corpus_bench(settings: Settings, encoder: Encoder, options: CorpusBenchO
                     "threads_setting": settings.threads,
                     "corpus": [str(p.relative_to(settings.data_dir)) for p in paths]}
     log("cold ingest of the whole corpus (empty store, empty embedding cache)")
-    cold = Indexer(settings, encoder).ingest_paths(paths, progress=progress)
+    service = Service(settings, encoder)
+    cold = service.ingest_paths(paths, progress=progress)
     if cold.failed:
         raise CorpusBenchError(f"{len(cold.failed)} files did not parse, e.g. {cold.failed[0]}")
     result["cold_ingest"] = _ingest_figures(cold)
     log("reindex with nothing changed")
-    again = Indexer(settings, encoder).reindex(progress=progress)
+    again = service.reindex(progress=progress)
     result["reindex"] = {**_ingest_figures(again), "ratio_to_cold": round(again.seconds / cold.seconds, 4)}
-    engine = SearchEngine(settings, encoder=encoder)
-    result["index"] = engine.store.counts()
+    result["index"] = service.store.counts()
     log("the bare encoder on a sample of the same units (baseline)")
-    result["encoder_baseline"] = encoder_baseline(engine, encoder, options.encoder_sample, cold)
+    result["encoder_baseline"] = encoder_baseline(service, options.encoder_sample, cold)
     log("warm query latency, one client")
-    result["latency"] = warm_latency(engine, query_sets(load_belgian(settings.data_dir)), options.requests)
+    result["latency"] = warm_latency(service, query_sets(load_belgian(settings.data_dir)), options.requests)
     result["targets"] = targets_met(result)
     return result
 
@@ -93,12 +93,12 @@ def _ingest_figures(report) -> dict:
             "units_per_s": round(report.units / seconds, 2), "embedded_per_s": round(report.embedded / seconds, 2)}
 
 
-def encoder_baseline(engine: SearchEngine, encoder: Encoder, size: int, cold) -> dict:
+def encoder_baseline(service: Service, size: int, cold) -> dict:
     """Embedding alone, on distinct unit texts drawn from the store: what the pipeline can reach."""
-    texts = sorted({unit.text for unit in engine.store.iter_units()})
+    texts = sorted({unit.text for unit in service.store.iter_units()})
     sample = random.Random(0).sample(texts, min(size, len(texts)))
     started = time.perf_counter()
-    encoder.encode_documents(sample)
+    service.encoder.encode_documents(sample)
     per_s = len(sample) / max(time.perf_counter() - started, 1e-9)
     pipeline_per_s = cold.embedded / max(cold.seconds, 1e-9)
     return {"texts": len(sample), "units_per_s": round(per_s, 2),
@@ -106,11 +106,11 @@ def encoder_baseline(engine: SearchEngine, encoder: Encoder, size: int, cold) ->
             "embedding_alone_projected_s": round(cold.embedded / per_s, 1)}
 
 
-def warm_latency(engine: SearchEngine, queries: dict[str, list[str]], requests: dict[str, int]) -> list[dict]:
-    engine.warm_up()
+def warm_latency(service: Service, queries: dict[str, list[str]], requests: dict[str, int]) -> list[dict]:
+    service.warm_up()
     rows = []
-    for kind, mode in itertools.product(requests, MODES):
-        figures = latency.timed_calls(latency.python_call(engine, mode), queries[kind], 1, requests[kind])
+    for kind, mode in itertools.product(requests, REPORT_ORDER):
+        figures = latency.timed_calls(latency.python_call(service, mode), queries[kind], 1, requests[kind])
         rows.append({"queries": kind, "mode": mode, **figures,
                      "p50_ratio_to_target": round(figures["p50_ms"] / TARGET_MEDIAN_MS, 2),
                      "p95_ratio_to_target": round(figures["p95_ms"] / TARGET_P95_MS, 2)})

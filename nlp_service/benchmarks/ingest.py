@@ -8,11 +8,11 @@ from pathlib import Path
 from ..config import Settings
 from ..embedding import Encoder
 from ..evaluation.homes import with_home
-from ..pipeline import Indexer
+from ..service import Service
 
 
 def ingest_once(settings: Settings, encoder: Encoder, paths: Sequence[Path]) -> dict:
-    report = Indexer(settings, encoder).ingest_paths(paths)
+    report = Service(settings, encoder).ingest_paths(paths)
     if report.failed:
         raise RuntimeError(f"benchmark corpus did not parse: {report.failed[:3]}")
     seconds = max(report.seconds, 1e-9)

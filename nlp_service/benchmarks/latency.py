@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import numpy as np
 import psutil
 
-from ..search import SearchEngine
+from ..service import Service
 
 Call = Callable[[str], None]
 WARM_UP_REQUESTS = 3
@@ -50,9 +50,9 @@ def timed_calls(call: Call, queries: Sequence[str], clients: int, requests: int)
     return summarise(latencies, time.perf_counter() - started)
 
 
-def python_call(engine: SearchEngine, mode: str) -> Call:
+def python_call(service: Service, mode: str) -> Call:
     def call(query: str) -> None:
-        engine.search(engine.make_request(query, k=10, mode=mode))
+        service.search(service.make_request(query, k=10, mode=mode))
     return call
 
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on servers; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ..evaluation.report import table  # noqa: E402
-from ..fsutil import atomic_save_figure, atomic_write_text  # noqa: E402
-from ..index.dense import FLAT_MAX, HNSW_MAX  # noqa: E402
-from .faiss_scale import KINDS  # noqa: E402
+from ..evaluation.report import table
+from ..fsutil import atomic_save_figure, atomic_write_text, pyplot
+from ..index.dense import FLAT_MAX, HNSW_MAX
+from .faiss_scale import KINDS
 
 
 def write_outputs(result: dict, out_dir: Path, notes: str = "") -> dict[str, Path]:
@@ -59,6 +54,7 @@ def _latency_rows(result: dict) -> list[dict]:
 def latency_chart(result: dict, path: Path) -> None:
     rows = _latency_rows(result)
     labels = [f"{r['api']} {r['mode']}\n{r['queries']} ×{r['clients']}" for r in rows]
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(rows)), 4))
     for offset, (key, name) in zip((-0.27, 0, 0.27), (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))):
         ax.bar([i + offset for i in range(len(rows))], [r[key] for r in rows], 0.27, label=name)
@@ -74,6 +70,7 @@ def latency_chart(result: dict, path: Path) -> None:
 
 def faiss_chart(faiss_result: dict, path: Path) -> None:
     points = faiss_result["points"]
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     for kind in KINDS:
         mine = [p for p in points if p["kind"] == kind]

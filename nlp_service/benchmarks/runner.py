@@ -20,10 +20,13 @@ import numpy as np
 
 from ..config import Settings
 from ..embedding import Encoder, open_encoder
+from ..errors import ServiceError
 from ..evaluation.datasets import BelgianRecord, in_window, load_belgian
 from ..fsutil import atomic_write_text
 from ..index import generation
+from ..retrievers import REPORT_ORDER
 from ..search import SearchEngine
+from ..service import Service
 from ..web.server import DEFAULT_THREADS
 from . import faiss_scale, ingest, latency, machine
 
@@ -31,7 +34,6 @@ Log = Callable[[str], None]
 FAISS_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_FAISS_SIZES = (10_000,)
 CLIENTS = (1, 8)
-MODES = ("lexical", "dense", "hybrid")
 #: requests per latency measurement: enough for a p95; p99 of a few hundred is indicative only
 REQUESTS = {"title": 200, "pasted": 30}
 QUICK_REQUESTS = {"title": 20, "pasted": 6}
@@ -40,7 +42,7 @@ QUICK_INGEST_SAMPLE = 10
 FAISS_QUERIES = 100
 
 
-class BenchmarkError(RuntimeError):
+class BenchmarkError(ServiceError, RuntimeError):
     """The benchmarks cannot run as asked (no index to query...)."""
 
 
@@ -61,15 +63,15 @@ def run_benchmarks(settings: Settings, options: BenchOptions, log: Log = lambda 
     queries = query_sets(records)
     log("ingest throughput")
     result["ingest"] = measure_ingest(settings, encoder, records, options)
-    engine = SearchEngine(settings.replace(home=index_home), encoder=encoder)
-    result["index"] = {"home": str(index_home), **engine.store.counts()}
+    service = Service(settings.replace(home=index_home), encoder=encoder)
+    result["index"] = {"home": str(index_home), **service.store.counts()}
     requests = QUICK_REQUESTS if options.quick else REQUESTS
     log(f"latency over the Python API ({index_home})")
-    result["latency_python"] = python_latency(engine, queries, requests)
+    result["latency_python"] = python_latency(service, queries, requests)
     log("latency over HTTP")
     result["latency_http"], result["server_memory"] = http_latency(index_home, queries, requests)
     log("FAISS at scale")
-    vectors = index_vectors(engine)
+    vectors = index_vectors(service.engine)
     query_vectors = encoder.encode_queries(list(itertools.islice(itertools.cycle(queries["title"]), FAISS_QUERIES)))
     sizes = QUICK_FAISS_SIZES if options.quick else FAISS_SIZES
     result["faiss"] = faiss_scale.run_scale(vectors, np.asarray(query_vectors, dtype=np.float32), sizes, log)
@@ -109,11 +111,11 @@ def measure_ingest(settings: Settings, encoder: Encoder, records: Sequence[Belgi
 # -- latency -------------------------------------------------------------------
 
 
-def python_latency(engine: SearchEngine, queries: dict[str, list[str]], requests: dict[str, int]) -> list[dict]:
-    engine.warm_up()
+def python_latency(service: Service, queries: dict[str, list[str]], requests: dict[str, int]) -> list[dict]:
+    service.warm_up()
     rows = []
-    for kind, mode, clients in itertools.product(queries, MODES, CLIENTS):
-        figures = latency.timed_calls(latency.python_call(engine, mode), queries[kind], clients, requests[kind])
+    for kind, mode, clients in itertools.product(queries, REPORT_ORDER, CLIENTS):
+        figures = latency.timed_calls(latency.python_call(service, mode), queries[kind], clients, requests[kind])
         rows.append({"queries": kind, "mode": mode, "clients": clients, **figures})
     return rows
 

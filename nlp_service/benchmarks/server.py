@@ -9,8 +9,8 @@ import logging
 import sys
 from pathlib import Path
 
-from ..config import load_settings
-from ..search import SearchEngine
+from ..config import apply_process_settings, load_settings
+from ..service import Service
 from ..web import create_app
 from ..web.server import make_server, server_url
 
@@ -20,9 +20,10 @@ def main(argv: list[str]) -> None:
     # 8 clients on fewer threads queue by design; waitress would warn on every request
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     settings = load_settings(home=home)
-    engine = SearchEngine(settings)
-    engine.warm_up()
-    server = make_server(create_app(settings, engine), "127.0.0.1", 0, threads=threads)
+    apply_process_settings(settings)
+    service = Service(settings)
+    service.warm_up()
+    server = make_server(create_app(service), "127.0.0.1", 0, threads=threads)
     print(server_url(server), flush=True)
     server.run()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..documents import Document, Question
-from ..store import Filters
+from ..search import Filters
 
 DEKAMER = "dekamer-2017"
 FAQ = "rijksoverheid-faq"

@@ -10,18 +10,17 @@ import shutil
 from pathlib import Path
 
 from ..config import Settings
-from ..index import generation
-
-STORE_FILES = ("store.sqlite", "store.sqlite-wal", "store.sqlite-shm", generation.CURRENT_FILE)
+from ..home import Home
 
 
 def with_home(settings: Settings, home: Path, cache: Path | None = None) -> Settings:
     """Settings for another index home; its embedding cache is ``cache`` (default: its own file)."""
-    return settings.replace(home=Path(home), cache_file=str(cache or Path(home) / "embeddings.sqlite"))
+    return settings.replace(home=Path(home), cache_file=str(cache or Home(home).default_cache))
 
 
 def clear_index(home: Path) -> None:
     """Remove the store and every index generation; the caches stay."""
-    for name in STORE_FILES:
-        (Path(home) / name).unlink(missing_ok=True)
-    shutil.rmtree(generation.generations_dir(home), ignore_errors=True)
+    paths = Home(home)
+    for path in (*paths.store_files, paths.current):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(paths.generations, ignore_errors=True)

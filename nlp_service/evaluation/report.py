@@ -5,13 +5,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on servers; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ..fsutil import atomic_save_figure, atomic_write_text  # noqa: E402
-from .scoring import MODES, RRF_K_GRID, WEIGHT_GRID  # noqa: E402
+from ..fsutil import atomic_save_figure, atomic_write_text, pyplot
+from ..retrievers import REPORT_ORDER as MODES
+from .scoring import RRF_K_GRID, WEIGHT_GRID
 
 METHOD = """\
 ## Method
@@ -75,6 +71,7 @@ def write_outputs(result: dict, out_dir: Path) -> dict[str, Path]:
 
 def bar_chart(tasks: dict, path: Path) -> None:
     """One panel per task: its metrics as groups, one bar per mode."""
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6), squeeze=False)
     width = 0.8 / len(MODES)
     for ax, (name, task) in zip(axes[0], tasks.items()):

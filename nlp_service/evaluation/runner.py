@@ -22,11 +22,13 @@ from pathlib import Path
 
 from .. import parsing
 from ..config import Settings
-from ..embedding import Encoder, open_encoder
+from ..errors import ServiceError
+from ..embedding import open_encoder
+from ..home import Home
 from ..fsutil import atomic_write_text
 from ..locking import WriteLock
-from ..pipeline import Indexer
 from ..search import SearchEngine, SearchRequest
+from ..service import Service
 from ..store import Store
 from . import datasets, linking
 from .datasets import BelgianRecord, FaqItem, Query, Task
@@ -45,7 +47,7 @@ QUERY_VECTORS = "query_vectors.npz"
 Log = Callable[[str], None]
 
 
-class EvaluationError(RuntimeError):
+class EvaluationError(ServiceError, RuntimeError):
     """The evaluation cannot run as asked (foreign index home, unmatched ids...)."""
 
 
@@ -77,15 +79,16 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         records, groups, faq = _load_corpus(settings.data_dir, options)
         # the serving home's embedding cache: an evaluation embeds what ingest would, and vice versa
         eval_settings = with_home(settings, options.home, cache=settings.cache_path).replace(candidates=options.depth)
-        encoder = open_encoder(eval_settings)
+        encoder = CachedQueryEncoder(open_encoder(eval_settings), options.home / QUERY_VECTORS)
+        service = Service(eval_settings, encoder=encoder)
         with timer("index"):
-            ingest = prepare_home(eval_settings, encoder, records, faq, log)
+            ingest = prepare_home(service, records, faq, log)
         tasks = build_tasks(records, groups, faq, settings.max_query_chars)
-        engine = SearchEngine(eval_settings, encoder=CachedQueryEncoder(encoder, options.home / QUERY_VECTORS))
-        _check_ids(engine.store, tasks)
+        engine = service.engine
+        _check_ids(service.store, tasks)
         with timer("encode_queries"):
             texts = [q.text for t in tasks for q in t.queries]
-            encoded = engine.encoder.prime(texts, lambda n, total: log(f"  encoded {n}/{total} queries"))
+            encoded = encoder.prime(texts, lambda n, total: log(f"  encoded {n}/{total} queries"))
         retrieved: dict[str, Retrieved] = {}
         with timer("retrieve"):
             for task in tasks:
@@ -100,7 +103,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         "quick": options.quick,
         "sample": options.sample,
         "corpus": {"belgian_records": len(records), "faq_items": len(faq), "ingest": ingest,
-                   "units": engine.store.counts()["units"], "queries_encoded": encoded},
+                   "units": service.store.counts()["units"], "queries_encoded": encoded},
         "settings": {"model_id": encoder.model_id, "rrf_k": settings.rrf_k,
                      "weight_lexical": settings.weight_lexical, "weight_dense": settings.weight_dense,
                      "weight_lexical_short": settings.weight_lexical_short,
@@ -130,10 +133,9 @@ def _load_corpus(data_dir: Path, options: EvalOptions) -> Corpus:
     return records, groups, faq
 
 
-def prepare_home(settings: Settings, encoder: Encoder, records: Sequence[BelgianRecord], faq: Sequence[FaqItem],
-                 log: Log) -> dict:
+def prepare_home(service: Service, records: Sequence[BelgianRecord], faq: Sequence[FaqItem], log: Log) -> dict:
     """Index the evaluation corpus into the evaluation home (a no-op when it is already there)."""
-    home = settings.home
+    home = service.home.root
     marker = {"format": 1, "belgian": _digest(r.doc_id for r in records), "faq": _digest(i.qid for i in faq)}
     with WriteLock(home, "evaluation: preparing its index home"):  # never clear a home mid-ingest
         _reset_if_other_corpus(home, marker)
@@ -148,7 +150,7 @@ def prepare_home(settings: Settings, encoder: Encoder, records: Sequence[Belgian
                                on_error=lambda path, exc: failures.append(f"{path}: {exc}")),
         datasets.faq_documents(faq),
     )
-    report = Indexer(settings, encoder).add_documents(documents)  # one index build for both collections
+    report = service.add_documents(documents)  # one index build for both collections
     if failures:
         raise EvaluationError(f"{len(failures)} Belgian records did not parse, e.g. {failures[:3]}")
     return {"summary": report.summary(), "seconds": round(report.seconds, 2), "embedded": report.embedded}
@@ -161,7 +163,7 @@ def _digest(ids: Iterable[str]) -> str:
 def _reset_if_other_corpus(home: Path, marker: dict) -> None:
     """A home holds one evaluation corpus; switching (quick <-> full) rebuilds the store and
     index but keeps the caches. A store the evaluation did not build is never touched."""
-    store, marker_path = home / "store.sqlite", home / CORPUS_MARKER
+    store, marker_path = Home(home).store, home / CORPUS_MARKER
     if not store.exists():
         return
     if not marker_path.exists():

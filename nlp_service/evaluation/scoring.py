@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..index.fusion import reciprocal_rank_fusion
+from ..retrievers import FUSED, RETRIEVERS
 from ..search import SearchEngine
 from .datasets import Task
 from .metrics import mean, paired_difference, score, unique_in_order
 
-MODES = ("lexical", "dense", "hybrid")
 #: RRF sees only the ratio of the weights, so the dense weight stays 1
 WEIGHT_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 RRF_K_GRID = (5, 10, 20, 40, 60, 100)
@@ -57,9 +57,8 @@ def hybrid_run(engine: SearchEngine, task: Task, retrieved: Retrieved, depth: in
 
 def mode_runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[str, list[list[str]]]:
     """Per mode, each query's ranked documents."""
-    runs = {mode: [as_documents(r[mode], retrieved.doc_of) for r in retrieved.rankings]
-            for mode in ("lexical", "dense")}
-    runs["hybrid"] = hybrid_run(engine, task, retrieved)
+    runs = {mode: [as_documents(r[mode], retrieved.doc_of) for r in retrieved.rankings] for mode in RETRIEVERS}
+    runs[FUSED] = hybrid_run(engine, task, retrieved)
     return runs
 
 
@@ -85,7 +84,7 @@ def tune(task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]],
 def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service_candidates: int) -> dict:
     runs = mode_runs(engine, task, retrieved)
     results = {mode: mean_scores(task, docs, task.metrics) for mode, docs in runs.items()}
-    best_single = max(("lexical", "dense"), key=lambda mode: results[mode][task.primary])
+    best_single = max(RETRIEVERS, key=lambda mode: results[mode][task.primary])
     service_depth = hybrid_run(engine, task, retrieved, service_candidates)
     return {
         "description": task.description,

@@ -4,7 +4,7 @@ Layout under the home folder::
 
     generations/<id>/dense.faiss      FAISS index (IndexIDMap2)
     generations/<id>/lexical.sqlite   FTS5 postings
-    generations/<id>/manifest.json    sizes, sha256 checksums, model id, format
+    generations/<id>/manifest.json    sizes, sha256 checksums, model id, units recipe, format
     CURRENT                           the id of the generation that serves
 
 A generation is built in ``<id>.tmp``, fsynced, renamed to ``<id>``, and only
@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import Unavailable
+from ..home import Home
 from ..fsutil import atomic_write_text, file_sha256, fsync_path
 from .dense import DenseIndex
 from .lexical import LexicalIndex
@@ -33,10 +35,9 @@ FORMAT_VERSION = 1
 DENSE_FILE = "dense.faiss"
 LEXICAL_FILE = "lexical.sqlite"
 MANIFEST_FILE = "manifest.json"
-CURRENT_FILE = "CURRENT"
 
 
-class IndexUnavailableError(RuntimeError):
+class IndexUnavailableError(Unavailable, RuntimeError):
     """No usable index: never built, or a file is damaged."""
 
 
@@ -51,6 +52,7 @@ class Manifest:
     units: int
     files: dict  # name -> {"size": int, "sha256": str}
     store_revision: int = 0  # the store revision the index was built from
+    units_recipe: int = 0  # the rules units and index terms were made by (units.UNITS_RECIPE); 0 = not recorded
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
@@ -64,12 +66,12 @@ class Manifest:
 
 
 def generations_dir(home: Path) -> Path:
-    return Path(home) / "generations"
+    return Home(home).generations
 
 
 def current_id(home: Path) -> str | None:
     try:
-        text = (Path(home) / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        text = Home(home).current.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     return text or None
@@ -83,6 +85,7 @@ def write_generation(
     model_id: str,
     dense_kind: str | None = None,
     store_revision: int = 0,
+    units_recipe: int = 0,
 ) -> str:
     """Build a complete generation folder (not yet serving); returns its id."""
     gen_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -97,7 +100,7 @@ def write_generation(
         fsync_path(tmp / name)
         files[name] = {"size": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)}
     manifest = Manifest(gen_id, FORMAT_VERSION, time.time(), model_id, int(vectors.shape[1]),
-                        dense.kind, int(len(unit_ids)), files, store_revision)
+                        dense.kind, int(len(unit_ids)), files, store_revision, units_recipe)
     atomic_write_text(tmp / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2))
     fsync_path(tmp)
     tmp.rename(final)
@@ -109,7 +112,7 @@ def activate(home: Path, gen_id: str) -> None:
     """Make ``gen_id`` the serving generation: one atomic rename of CURRENT."""
     if not (generations_dir(home) / gen_id / MANIFEST_FILE).exists():
         raise IndexUnavailableError(f"generation {gen_id} is incomplete; not activated")
-    atomic_write_text(Path(home) / CURRENT_FILE, gen_id + "\n")
+    atomic_write_text(Home(home).current, gen_id + "\n")
 
 
 def prune(home: Path, keep: int = 2) -> list[str]:

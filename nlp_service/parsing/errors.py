@@ -1,8 +1,10 @@
 """The one exception the parsing package raises."""
 from __future__ import annotations
 
+from ..errors import Unprocessable
 
-class ParseError(Exception):
+
+class ParseError(Unprocessable):
     """A file (or one record in it) could not be turned into documents.
 
     The message always names the file, so a batch can report it on one line.

@@ -1,16 +1,14 @@
 """The JSON API: search, documents, questions, uploads, statistics and health."""
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import asdict
 
 from flask import Blueprint, Response, abort, jsonify
 
-from ..index.generation import IndexUnavailableError
-from ..pipeline import Indexer, IngestReport
-from ..store import StoreError
+from ..errors import Unavailable
+from ..pipeline import IngestReport
 from .auth import require_token
-from .context import engine
+from .context import service
 from .searching import make_search_request, search_params
 from .uploads import documents_from_request
 
@@ -20,13 +18,13 @@ blueprint = Blueprint("api", __name__)
 @blueprint.route("/api/search", methods=["GET", "POST"])
 def search() -> Response:
     """POST takes the same parameters as a body, for questions too long for a URL."""
-    response = engine().search(make_search_request(search_params()))
+    response = service().search(make_search_request(search_params()))
     return jsonify(response.to_dict(with_snippet=True))
 
 
 @blueprint.get("/api/documents/<id:doc_id>")
 def document(doc_id: int) -> Response:
-    data = engine().get_document(doc_id)
+    data = service().get_document(doc_id)
     if data is None:
         abort(404, f"no document with id {doc_id}")
     return jsonify(data)
@@ -34,7 +32,7 @@ def document(doc_id: int) -> Response:
 
 @blueprint.get("/api/questions/<id:question_id>")
 def question(question_id: int) -> Response:
-    data = engine().get_question(question_id)
+    data = service().get_question(question_id)
     if data is None:
         abort(404, f"no question with id {question_id}")
     return jsonify(data)
@@ -44,9 +42,7 @@ def question(question_id: int) -> Response:
 @require_token
 def upload() -> tuple[Response, int]:
     documents, failed = documents_from_request()
-    search_engine = engine()
-    # Write where the engine reads, with its loaded model: no second copy in memory.
-    report = Indexer(search_engine.settings, encoder=search_engine.encoder).add_documents(documents)
+    report = service().add_documents(documents)
     report.failed.extend(failed)  # records of an export that did not parse: said, not only logged
     return jsonify(ids=report.document_ids, report=report_dict(report)), 201
 
@@ -57,16 +53,13 @@ def report_dict(report: IngestReport) -> dict:
 
 @blueprint.get("/api/stats")
 def stats() -> Response:
-    return jsonify(engine().stats())
+    return jsonify(service().stats())
 
 
 @blueprint.get("/health")
 def health() -> Response | tuple[Response, int]:
-    search_engine = engine()
     try:
-        generation = search_engine.generation()
-        documents = search_engine.store.counts()["documents"]
-    except (IndexUnavailableError, StoreError, sqlite3.Error) as exc:
+        health = service().health()
+    except Unavailable as exc:
         return jsonify(status="unavailable", error=str(exc)), 503
-    return jsonify(status="ok", index=generation.id, documents=documents, units=generation.manifest.units,
-                   model_id=generation.manifest.model_id)
+    return jsonify(status="ok", **health)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from ..config import Settings, load_settings
-from ..search import SearchEngine
+from ..config import apply_process_settings, load_settings
+from ..service import Service
 from . import api, errors, formatting, headers, pages
-from .context import EXTENSION, ServiceContext
+from .context import EXTENSION
 
 
 class IdConverter(BaseConverter):
@@ -22,12 +22,12 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
-def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> Flask:
-    """Build the app over ``engine`` (or a new engine over ``settings``)."""
-    if settings is None:
-        settings = engine.settings if engine is not None else load_settings()
-    if engine is None:
-        engine = SearchEngine(settings)
+def create_app(service: Service | None = None) -> Flask:
+    """The WSGI app over ``service`` (default: a service over the environment's settings)."""
+    if service is None:
+        service = Service(load_settings())
+        apply_process_settings(service.settings)  # a WSGI server imported us: nobody else did
+    settings = service.settings
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
     app.config["MAX_QUERY_CHARS"] = settings.max_query_chars
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
-    app.extensions[EXTENSION] = ServiceContext(settings, engine)
+    app.extensions[EXTENSION] = service
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     errors.register(app)

@@ -1,28 +1,16 @@
-"""Where views find the settings and the search engine of the app serving them."""
+"""Where views find the service of the app serving them."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from flask import current_app
 
 from ..config import Settings
-from ..search import SearchEngine
+from ..service import Service
 
 EXTENSION = "nlp_service"
 
 
-@dataclass(frozen=True)
-class ServiceContext:
-    settings: Settings
-    engine: SearchEngine
-
-
-def service() -> ServiceContext:
+def service() -> Service:
     return current_app.extensions[EXTENSION]
-
-
-def engine() -> SearchEngine:
-    return service().engine
 
 
 def settings() -> Settings:

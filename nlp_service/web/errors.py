@@ -1,31 +1,16 @@
 """Every error as JSON ``{"error": ...}`` on API routes and as a friendly Dutch page elsewhere.
 
-Domain exceptions from the core map to status codes here, so views stay free of
-try/except. No response ever carries a traceback.
+The service's errors (:class:`~nlp_service.errors.ServiceError`) carry their own status and
+are answered here, in one handler, so views stay free of try/except. No response ever
+carries a traceback.
 """
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..embedding import EmbeddingCacheError, ModelNotFoundError
-from ..index.generation import IndexUnavailableError
-from ..locking import WriterBusyError
-from ..parsing import ParseError
-from ..search import QueryError
-from ..store import StoreError
+from ..errors import ServiceError
 from .headers import is_api_path
-
-#: core exceptions whose message is meant for the client, with their status
-DOMAIN_ERRORS: dict[type[Exception], int] = {
-    QueryError: 400,
-    ParseError: 422,
-    WriterBusyError: 409,
-    IndexUnavailableError: 503,
-    ModelNotFoundError: 503,
-    EmbeddingCacheError: 503,
-    StoreError: 503,
-}
 
 #: (title, explanation) of the error page per status
 PAGE_MESSAGES: dict[int, tuple[str, str]] = {
@@ -41,8 +26,7 @@ INTERNAL_ERROR = "internal server error"
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
-    for exc_type in DOMAIN_ERRORS:
-        app.register_error_handler(exc_type, handle_domain_error)
+    app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -69,9 +53,11 @@ def handle_http_exception(exc: HTTPException) -> Response:
     return response
 
 
-def handle_domain_error(exc: Exception) -> Response:
-    status = next(code for exc_type, code in DOMAIN_ERRORS.items() if isinstance(exc, exc_type))
-    if status >= 500:  # the operator has something to fix (no index, no model)
+def handle_service_error(exc: ServiceError) -> Response:
+    status = exc.http_status
+    if status == 500:  # a misconfigured server (a bad setting): for the log, not the client
+        return handle_unexpected(exc)
+    if status > 500:  # the operator has something to fix (no index, no model)
         current_app.logger.warning("%s %s: %s", request.method, request.path, exc)
     return error_response(status, str(exc))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 
 from ..search import QueryError
-from .context import engine, settings
+from .context import service, settings
 from .searching import make_search_request, search_params
 
 blueprint = Blueprint("pages", __name__)
@@ -28,13 +28,13 @@ def index() -> tuple[str, int]:
     if params:  # a search was asked for (words, or filters without words: then say what is missing)
         try:
             results = [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit}
-                       for r in engine().search(make_search_request(params)).results]
+                       for r in service().search(make_search_request(params)).results]
         except QueryError as exc:
             error = DUTCH_ERRORS.get(exc.field, "Controleer de zoektekst en de filters.").format(
                 max_chars=settings().max_query_chars, max_k=settings().max_k)
     html = render_template("index.html", params=params, results=results, error=error,
                            active_filters=active_filters(params), more_url=more_results_url(params, results),
-                           **filter_options(), **coverage())
+                           **service().filter_options(), **service().coverage())
     return html, 400 if error else 200
 
 
@@ -45,16 +45,6 @@ FILTER_LABELS = (("since", "ingediend vanaf"), ("until", "ingediend tot en met")
 def active_filters(params: dict[str, str]) -> list[tuple[str, str]]:
     """(label, value) of each filter in use: a search without results names them."""
     return [(label, params[name].strip()) for name, label in FILTER_LABELS if params.get(name, "").strip()]
-
-
-def filter_options() -> dict:
-    store = engine().store
-    return {"parties": store.facet("party"), "authors": store.facet("author"), "collections": store.collections()}
-
-
-def coverage() -> dict:
-    store = engine().store
-    return {"counts": store.counts(), "last_indexed": store.get_meta("last_indexed")}
 
 
 def more_results_url(params: dict[str, str], results: list | None) -> str | None:
@@ -69,7 +59,7 @@ def more_results_url(params: dict[str, str], results: list | None) -> str | None
 
 @blueprint.get("/documents/<id:doc_id>")
 def document(doc_id: int) -> str:
-    data = engine().get_document(doc_id)
+    data = service().get_document(doc_id)
     if data is None:
         abort(404)
     # the search words, when the visitor came from a result: marked in the text, and a way back
@@ -79,7 +69,7 @@ def document(doc_id: int) -> str:
 
 @blueprint.get("/questions/<id:question_id>")
 def question(question_id: int) -> str:
-    data = engine().get_question(question_id)
+    data = service().get_question(question_id)
     if data is None:
         abort(404)
     return render_template("question.html", question=data)

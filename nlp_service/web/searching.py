@@ -7,7 +7,7 @@ from flask import abort, request
 
 from ..search import SearchRequest
 from .bodies import json_object
-from .context import engine
+from .context import service
 
 SEARCH_PARAMS = ("q", "k", "since", "until", "party", "author", "source", "sort", "mode")
 
@@ -38,7 +38,7 @@ def _strings(values: Mapping) -> dict[str, str]:
 
 def make_search_request(params: Mapping[str, str]) -> SearchRequest:
     """Validated by the core: a bad value raises QueryError (400)."""
-    return engine().make_request(
+    return service().make_request(
         params.get("q"), params.get("k") or 10, params.get("since"), params.get("until"),
         params.get("party"), params.get("author"), params.get("source"),
         mode=params.get("mode") or "hybrid", sort=params.get("sort") or "relevance",

@@ -1,0 +1,103 @@
+"""The retrievers: each turns a query into its best units, ``(unit id, score)`` best first.
+
+Every retriever answers ``search(query, n, allowed)`` over the serving generation, so
+fusion works over any set of them and the search modes follow from them: one mode per
+retriever, and ``hybrid`` for all of them fused. A retriever is made per request, bound
+to the generation that request reads and the dict its timings go to.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from .embedding import Encoder
+from .index.generation import Generation, IndexUnavailableError
+
+Ranking = list[tuple[int, float]]
+#: threads running the other retrievers beside the last one of a fused search (one per concurrent request)
+POOL_THREADS = 8
+
+
+class Retriever(Protocol):
+    name: str
+
+    def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        """Top ``n`` units for ``query``; ``allowed`` (unit ids) filters before the cut, None = all."""
+
+
+class LexicalRetriever:
+    """BM25 over the generation's lexical index."""
+
+    name = "lexical"
+
+    def __init__(self, generation: Generation, encoder: Callable[[], Encoder], timings: dict[str, float]):
+        self.generation, self.timings = generation, timings
+
+    def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        started = time.perf_counter()
+        found = self.generation.lexical.search(self.generation.lexical_conn(), query, n, allowed)
+        self.timings["lexical_ms"] = (time.perf_counter() - started) * 1000
+        return found
+
+
+class DenseRetriever:
+    """Nearest unit vectors of the query's embedding; ``encode_ms`` and ``dense_ms`` (the FAISS
+    search alone) are timed apart."""
+
+    name = "dense"
+
+    def __init__(self, generation: Generation, encoder: Callable[[], Encoder], timings: dict[str, float]):
+        self.generation, self.encoder, self.timings = generation, encoder, timings
+
+    def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        encoder = self.encoder()
+        if self.generation.manifest.model_id != encoder.model_id:
+            # vectors of another model (or other weights) live in another space: a query would
+            # land anywhere, and a different width would fail inside FAISS
+            raise IndexUnavailableError(
+                f"the index was built with {self.generation.manifest.model_id}, but queries are encoded with "
+                f"{encoder.model_id}: run `nlp-service reindex`")
+        started = time.perf_counter()
+        vector = encoder.encode_queries([query])[0]
+        encoded = time.perf_counter()
+        found = self.generation.dense.search(vector, n, allowed)
+        self.timings["encode_ms"] = (encoded - started) * 1000
+        self.timings["dense_ms"] = (time.perf_counter() - encoded) * 1000
+        return found
+
+
+RETRIEVERS = {r.name: r for r in (LexicalRetriever, DenseRetriever)}
+#: all retrievers fused (reciprocal rank fusion)
+FUSED = "hybrid"
+#: the search modes, the service's default first: what the CLI, the API and the page accept
+MODES = (FUSED, *RETRIEVERS)
+#: the same modes, each retriever alone before their fusion: the order of reports and tables
+REPORT_ORDER = (*RETRIEVERS, FUSED)
+
+
+def retrievers_for(mode: str) -> tuple[str, ...]:
+    """The names of the retrievers a mode runs."""
+    return tuple(RETRIEVERS) if mode == FUSED else (mode,)
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """One pool for the process, made on first use: engines made and dropped (tests, the
+    evaluation) leave no threads, and importing this module starts none."""
+    return ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="retriever")
+
+
+def run_retrievers(retrievers: Sequence[Retriever], query: str, n: int,
+                   allowed: list[int] | None) -> dict[str, Ranking]:
+    """Each retriever's candidates. All but the last run on the pool beside the last (the dense
+    one: BM25 runs while the query is encoded); SQLite, FAISS and onnxruntime release the GIL, so
+    a pasted question costs the slowest retriever instead of their sum."""
+    *others, last = retrievers
+    pending = [(r.name, _pool().submit(r.search, query, n, allowed)) for r in others]
+    found = {last.name: last.search(query, n, allowed)}
+    rankings = {name: future.result() for name, future in pending}
+    rankings[last.name] = found[last.name]
+    return rankings

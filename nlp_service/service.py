@@ -1,0 +1,136 @@
+"""The service: the one core that the command line, the web app, the evaluation and the
+benchmarks build once per process and talk to.
+
+It owns the settings, the index home's paths (:class:`~nlp_service.home.Home`), the store,
+the encoder (loaded on first use, once), the search engine and the indexer; the engine and
+the indexer share its store and its encoder, so an upload writes with the model that
+serves the searches. Its errors are :class:`~nlp_service.errors.ServiceError`s.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .config import Settings
+from .documents import Document
+from .embedding import Encoder, open_encoder
+from .errors import Unavailable
+from .pipeline import Indexer, IngestReport
+from .search import SearchEngine, SearchRequest, SearchResponse
+from .store import Store
+
+
+class NoStoreError(Unavailable):
+    """A reading command or the server was pointed at a home without a store."""
+
+
+class Service:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+        self.settings = settings
+        self.home = settings.paths
+        self._encoder = encoder
+        self._store: Store | None = None
+        self._engine: SearchEngine | None = None
+        self._indexer: Indexer | None = None
+        self._lock = threading.RLock()
+
+    def require_store(self) -> None:
+        """For reading and serving: never create a home, so a mistyped home is an error, not a new empty store."""
+        if not self.home.store.exists():
+            raise NoStoreError(f"no store in {self.home.root}: run `nlp-service ingest PATH` first")
+
+    # -- parts, made on first use --------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.home.store)
+            return self._store
+
+    @property
+    def encoder(self) -> Encoder:
+        """The model, loaded once (seconds, hundreds of MB) by the first search or write that needs it."""
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = open_encoder(self.settings)
+            return self._encoder
+
+    def _load_encoder(self) -> Encoder:
+        return self.encoder
+
+    @property
+    def engine(self) -> SearchEngine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = SearchEngine(self.settings, self.store, self._load_encoder)
+            return self._engine
+
+    @property
+    def indexer(self) -> Indexer:
+        with self._lock:
+            if self._indexer is None:
+                self._indexer = Indexer(self.settings, self.store, self._load_encoder)
+            return self._indexer
+
+    def warm_up(self) -> None:
+        """Load the index and the model now rather than on the first request."""
+        self.engine.generation()
+        self.encoder.encode_queries(["opwarmen"])
+
+    # -- reading -------------------------------------------------------------
+
+    def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
+                     source=None, mode: str = "hybrid", sort: str = "relevance") -> SearchRequest:
+        return self.engine.make_request(query, k, since, until, party, author, source, mode, sort)
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        return self.engine.search(request)
+
+    def get_document(self, doc_id: int) -> dict | None:
+        return self.engine.get_document(doc_id)
+
+    def get_question(self, question_id: int) -> dict | None:
+        return self.engine.get_question(question_id)
+
+    def stats(self) -> dict:
+        return self.engine.stats()
+
+    def filter_options(self) -> dict:
+        """What the search form's filter menus offer."""
+        return {"parties": self.store.facet("party"), "authors": self.store.facet("author"),
+                "collections": self.store.collections()}
+
+    def coverage(self) -> dict:
+        return {"counts": self.store.counts(), "last_indexed": self.store.get_meta("last_indexed")}
+
+    def health(self) -> dict:
+        """The serving index and its size; raises Unavailable when there is no usable index or store."""
+        try:
+            generation = self.engine.generation()
+            documents = self.store.counts()["documents"]
+        except sqlite3.Error as exc:
+            raise Unavailable(str(exc)) from None
+        return {"index": generation.id, "documents": documents, "units": generation.manifest.units,
+                "model_id": generation.manifest.model_id}
+
+    # -- writing -------------------------------------------------------------
+
+    def ingest_paths(self, paths: Iterable[Path], source: str | None = None, progress: bool = False,
+                     on_error: Callable[[Path, Exception], None] | None = None) -> IngestReport:
+        return self.indexer.ingest_paths(paths, source=source, progress=progress, on_error=on_error)
+
+    def add_documents(self, documents: Iterable[Document], progress: bool = False) -> IngestReport:
+        return self.indexer.add_documents(documents, progress=progress)
+
+    def reindex(self, progress: bool = False) -> IngestReport:
+        return self.indexer.reindex(progress=progress)
+
+    def migrate(self) -> list[int]:
+        """Upgrade the store's schema; returns the versions reached (none: it was up to date)."""
+        store = Store(self.home.store, upgrade=True)
+        with self._lock:
+            self._store, self._engine, self._indexer = store, None, None
+        return store.migrated
