@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STORE_FILE = "store.sqlite"
@@ -22,35 +22,24 @@ CURRENT_FILE = "CURRENT"
 
 @dataclass(frozen=True)
 class Home:
+    """The paths of the index home at ``root``."""
+
     root: Path
+    store: Path = field(init=False)
+    #: the embedding cache when the settings name no other file (Settings.cache_path)
+    default_cache: Path = field(init=False)
+    write_lock: Path = field(init=False)
+    generations: Path = field(init=False)
+    current: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "root", Path(self.root))
-
-    @property
-    def store(self) -> Path:
-        return self.root / STORE_FILE
+        root = Path(self.root)
+        paths = {"root": root, "store": root / STORE_FILE, "default_cache": root / CACHE_FILE,
+                 "write_lock": root / LOCK_FILE, "generations": root / GENERATIONS_DIR, "current": root / CURRENT_FILE}
+        for name, path in paths.items():
+            object.__setattr__(self, name, path)
 
     @property
     def store_files(self) -> tuple[Path, ...]:
         """The store with SQLite's write-ahead log and shared memory beside it."""
         return tuple(self.root / f"{STORE_FILE}{suffix}" for suffix in ("", "-wal", "-shm"))
-
-    @property
-    def default_cache(self) -> Path:
-        return self.root / CACHE_FILE
-
-    @property
-    def write_lock(self) -> Path:
-        return self.root / LOCK_FILE
-
-    @property
-    def generations(self) -> Path:
-        return self.root / GENERATIONS_DIR
-
-    @property
-    def current(self) -> Path:
-        return self.root / CURRENT_FILE
-
-    def generation(self, gen_id: str) -> Path:
-        return self.generations / gen_id

@@ -27,13 +27,13 @@ class NoStoreError(Unavailable):
 
 
 class Service:
+    """The service over one index home; cheap to make: every part is made when first used."""
+
     def __init__(self, settings: Settings, encoder: Encoder | None = None):
         self.settings = settings
         self.home = settings.paths
-        self._encoder = encoder
-        self._store: Store | None = None
-        self._engine: SearchEngine | None = None
-        self._indexer: Indexer | None = None
+        #: the parts made so far (store, encoder, engine, indexer); an encoder may be handed in
+        self._parts: dict[str, object] = {} if encoder is None else {"encoder": encoder}
         self._lock = threading.RLock()
 
     def require_store(self) -> None:
@@ -41,39 +41,33 @@ class Service:
         if not self.home.store.exists():
             raise NoStoreError(f"no store in {self.home.root}: run `nlp-service ingest PATH` first")
 
-    # -- parts, made on first use --------------------------------------------
+    # -- parts, made on first use, once ---------------------------------------
+
+    def _part(self, name: str, make: Callable[[], object]):
+        with self._lock:
+            if name not in self._parts:
+                self._parts[name] = make()
+            return self._parts[name]
 
     @property
     def store(self) -> Store:
-        with self._lock:
-            if self._store is None:
-                self._store = Store(self.home.store)
-            return self._store
+        return self._part("store", lambda: Store(self.home.store))
 
     @property
     def encoder(self) -> Encoder:
         """The model, loaded once (seconds, hundreds of MB) by the first search or write that needs it."""
-        with self._lock:
-            if self._encoder is None:
-                self._encoder = open_encoder(self.settings)
-            return self._encoder
+        return self._part("encoder", lambda: open_encoder(self.settings))
 
     def _load_encoder(self) -> Encoder:
         return self.encoder
 
     @property
     def engine(self) -> SearchEngine:
-        with self._lock:
-            if self._engine is None:
-                self._engine = SearchEngine(self.settings, self.store, self._load_encoder)
-            return self._engine
+        return self._part("engine", lambda: SearchEngine(self.settings, self.store, self._load_encoder))
 
     @property
     def indexer(self) -> Indexer:
-        with self._lock:
-            if self._indexer is None:
-                self._indexer = Indexer(self.settings, self.store, self._load_encoder)
-            return self._indexer
+        return self._part("indexer", lambda: Indexer(self.settings, self.store, self._load_encoder))
 
     def warm_up(self) -> None:
         """Load the index and the model now rather than on the first request."""
@@ -131,6 +125,7 @@ class Service:
     def migrate(self) -> list[int]:
         """Upgrade the store's schema; returns the versions reached (none: it was up to date)."""
         store = Store(self.home.store, upgrade=True)
-        with self._lock:
-            self._store, self._engine, self._indexer = store, None, None
+        with self._lock:  # the parts made over the store before it was upgraded go with it
+            self._parts = {name: part for name, part in self._parts.items() if name == "encoder"}
+            self._parts["store"] = store
         return store.migrated

@@ -20,9 +20,20 @@ apply_process_settings(Settings())  # what the CLI and the WSGI factory do where
 # Belgian records in the session index: enough for filters by party and date to bite,
 # few enough that the suite embeds them in well under a minute.
 BELGIAN_SAMPLE = 200
-#: the session index embeds ~2,900 texts when the embedding cache is cold: minutes on 2 shared cores,
-#: longer than the per-test timeout allows; every test needing it may be the first to build it
+#: session fixtures that take longer than the per-test timeout (pyproject.toml) when their
+#: caches are cold: the session index embeds ~2,900 texts, the model build converts and checks
+SLOW_SESSION_FIXTURES = ("model_dir", "indexed_settings", "built_model")
 SESSION_INDEX_TIMEOUT_S = 900
+
+
+@pytest.hookimpl(trylast=True)  # after -m / -k deselection: the first test that really runs
+def pytest_collection_modifyitems(items) -> None:
+    """The first test to need a slow session fixture builds it inside its own timeout: give that
+    one test room for the build; every other test keeps the short timeout that catches a hang."""
+    for fixture in SLOW_SESSION_FIXTURES:
+        first = next((item for item in items if fixture in getattr(item, "fixturenames", ())), None)
+        if first is not None and first.get_closest_marker("timeout") is None:
+            first.add_marker(pytest.mark.timeout(SESSION_INDEX_TIMEOUT_S))
 
 
 @pytest.fixture(scope="session")

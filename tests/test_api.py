@@ -522,7 +522,7 @@ def test_serve_without_an_index_says_so_without_a_traceback(indexed_settings, tm
     result = subprocess.run(serve_command(indexed_settings.replace(home=tmp_path / "nothing")),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
-    assert "no index" in result.stderr and "nlp-service ingest" in result.stderr
+    assert "no store in" in result.stderr and "nlp-service ingest" in result.stderr  # as search and stats say
     assert "Traceback" not in result.stderr
 
 

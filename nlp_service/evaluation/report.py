@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..fsutil import atomic_save_figure, atomic_write_text, pyplot
-from ..retrievers import REPORT_ORDER as MODES
+from ..retrievers import REPORT_ORDER
 from .scoring import RRF_K_GRID, WEIGHT_GRID
 
 METHOD = """\
@@ -73,11 +73,11 @@ def bar_chart(tasks: dict, path: Path) -> None:
     """One panel per task: its metrics as groups, one bar per mode."""
     plt = pyplot()
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6), squeeze=False)
-    width = 0.8 / len(MODES)
+    width = 0.8 / len(REPORT_ORDER)
     for ax, (name, task) in zip(axes[0], tasks.items()):
-        for i, mode in enumerate(MODES):
+        for i, mode in enumerate(REPORT_ORDER):
             values = [task["results"][mode][m] for m in task["metrics"]]
-            positions = [j + (i - (len(MODES) - 1) / 2) * width for j in range(len(values))]
+            positions = [j + (i - (len(REPORT_ORDER) - 1) / 2) * width for j in range(len(values))]
             ax.bar(positions, values, width, label=mode)
         ax.set_xticks(range(len(task["metrics"])), task["metrics"])
         ax.set_ylim(0, 1)
@@ -146,9 +146,9 @@ def _intro(result: dict) -> str:
 def _summary_table(tasks: dict) -> str:
     rows = []
     for name, t in tasks.items():
-        cells = _bold_best({m: t["results"][m][t["primary"]] for m in MODES})
+        cells = _bold_best({m: t["results"][m][t["primary"]] for m in REPORT_ORDER})
         rows.append([name, t["queries"], t["primary"], *cells.values(), _versus(t["hybrid_vs_best_single"])])
-    return (table(["task", "queries", "metric", *MODES, "hybrid − best single (95% CI)"], rows)
+    return (table(["task", "queries", "metric", *REPORT_ORDER, "hybrid − best single (95% CI)"], rows)
             + "\n\nThe last column is the paired difference over the same queries; **clear** when its 95% interval "
               "excludes zero.")
 
@@ -160,7 +160,7 @@ def _versus(comparison: dict) -> str:
 
 
 def _task_section(name: str, task: dict) -> str:
-    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"])] for mode in MODES]
+    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"])] for mode in REPORT_ORDER]
     rows.append(["hybrid at service depth", *(task["hybrid_at_service_candidates"][m] for m in task["metrics"])])
     skipped = task["skipped_without_relevant"]
     facts = (f"{task['description']}. {task['queries']} queries (mean {task['mean_query_words']} words, "
