@@ -19,7 +19,7 @@ from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
-from .retrievers import MODES, RETRIEVERS, Ranking, retrievers_for, run_retrievers
+from .retrievers import FUSED, MODES, RETRIEVERS, Ranking, retrievers_for, run_retrievers
 from .store import Store, StoredDocument
 from .units import Unit
 
@@ -63,8 +63,8 @@ class SearchRequest:
     query: str
     k: int = 10
     filters: Filters = field(default_factory=Filters)
-    mode: str = "hybrid"
-    sort: str = "relevance"
+    mode: str = FUSED
+    sort: str = SORTS[0]
 
 
 @dataclass
@@ -151,7 +151,7 @@ class SearchEngine:
     # -- validation --------------------------------------------------------
 
     def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
-                     source=None, mode: str = "hybrid", sort: str = "relevance") -> SearchRequest:
+                     source=None, mode: str = FUSED, sort: str = SORTS[0]) -> SearchRequest:
         """Validate raw parameters (from the CLI or HTTP) into a request."""
         query = (query or "").strip()
         if not query:

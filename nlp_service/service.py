@@ -18,7 +18,8 @@ from .documents import Document
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
 from .pipeline import Indexer, IngestReport
-from .search import SearchEngine, SearchRequest, SearchResponse
+from .retrievers import FUSED
+from .search import SORTS, SearchEngine, SearchRequest, SearchResponse
 from .store import Store
 
 
@@ -77,7 +78,7 @@ class Service:
     # -- reading -------------------------------------------------------------
 
     def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
-                     source=None, mode: str = "hybrid", sort: str = "relevance") -> SearchRequest:
+                     source=None, mode: str = FUSED, sort: str = SORTS[0]) -> SearchRequest:
         return self.engine.make_request(query, k, since, until, party, author, source, mode, sort)
 
     def search(self, request: SearchRequest) -> SearchResponse:

@@ -27,11 +27,12 @@ def arm(point: str) -> None:
         lexical.LexicalIndex.build = staticmethod(die)
     elif point == "swap":
         from nlp_service import fsutil
+        from nlp_service.home import CURRENT_FILE
 
         real_replace = os.replace
 
         def replace(src, dst, *a, **k):
-            if str(dst).endswith("CURRENT"):
+            if str(dst).endswith(CURRENT_FILE):
                 die()
             return real_replace(src, dst, *a, **k)
 

@@ -4,6 +4,7 @@ import sqlite3
 import pytest
 
 from nlp_service.documents import Document, Question
+from nlp_service.home import Home
 from nlp_service.search import Filters
 from nlp_service.store import SCHEMA_VERSION, Store, StoreError
 from nlp_service.units import UnitDraft
@@ -123,7 +124,7 @@ def test_failed_write_leaves_store_unchanged(store):
 
 def test_unversioned_tables_are_refused_and_migrate_says_so_in_one_line(tmp_path, cli):
     """A SQLite file with tables but no schema version is not ours: never migrated over."""
-    path = tmp_path / "store.sqlite"
+    path = Home(tmp_path).store  # where `migrate --home tmp_path` looks
     Store(path).close()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 0")
@@ -141,7 +142,7 @@ def test_unversioned_tables_are_refused_and_migrate_says_so_in_one_line(tmp_path
 
 
 def test_migrate_creates_a_new_store_and_leaves_a_current_one_alone(tmp_path, cli):
-    fresh = Store(tmp_path / "store.sqlite")
+    fresh = Store(Home(tmp_path).store)
     assert fresh.migrated == list(range(1, SCHEMA_VERSION + 1)) and fresh.schema_version() == SCHEMA_VERSION
     fresh.close()
     result = cli("--home", tmp_path, "migrate")

@@ -24,7 +24,7 @@ from ..errors import ServiceError
 from ..evaluation.datasets import BelgianRecord, in_window, load_belgian
 from ..fsutil import atomic_write_text
 from ..index import generation
-from ..retrievers import REPORT_ORDER
+from ..retrievers import FUSED, REPORT_ORDER
 from ..search import SearchEngine
 from ..service import Service
 from ..web.server import DEFAULT_THREADS
@@ -125,8 +125,8 @@ def http_latency(home: Path, queries: dict[str, list[str]], requests: dict[str, 
     with latency.server_process(home, DEFAULT_THREADS) as (url, process):
         idle = round(process.memory_info().rss / 2 ** 20, 1)
         for kind, clients in itertools.product(queries, CLIENTS):
-            call = latency.http_call(url, "hybrid")
-            rows.append({"queries": kind, "mode": "hybrid", "clients": clients,
+            call = latency.http_call(url, FUSED)
+            rows.append({"queries": kind, "mode": FUSED, "clients": clients,
                          **latency.timed_calls(call, queries[kind], clients, requests[kind])})
         memory = {"rss_after_start_mib": idle, "peak_rss_mib": latency.peak_rss_mib(process),
                   "server_threads": DEFAULT_THREADS}

@@ -27,6 +27,7 @@ from ..embedding import open_encoder
 from ..home import Home
 from ..fsutil import atomic_write_text
 from ..locking import WriteLock
+from ..retrievers import FUSED
 from ..search import SearchEngine, SearchRequest
 from ..service import Service
 from ..store import Store
@@ -198,7 +199,7 @@ def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int) -> Retr
     """Both retrievers' candidates for every query; SQLite and FAISS release the GIL, so a few
     threads overlap one query's lexical search with another's dense search."""
     def one(query: Query) -> Rankings:
-        return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode="hybrid"))
+        return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         rankings = list(pool.map(one, task.queries))

@@ -95,8 +95,8 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
         "metrics": list(task.metrics),
         "primary": task.primary,
         "results": results,
-        "hybrid_beats_both": results["hybrid"][task.primary] > results[best_single][task.primary],
-        "hybrid_vs_best_single": {"versus": best_single, **compare(task, runs["hybrid"], runs[best_single])},
+        "hybrid_beats_both": results[FUSED][task.primary] > results[best_single][task.primary],
+        "hybrid_vs_best_single": {"versus": best_single, **compare(task, runs[FUSED], runs[best_single])},
         "hybrid_at_service_candidates": mean_scores(task, service_depth, task.metrics),
         "recall_ceiling": {m: round(mean([min(1.0, int(m.split("@")[1]) / len(q.grades)) for q in task.queries]), 4)
                            for m in task.metrics if m.startswith("recall@")},

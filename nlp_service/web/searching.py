@@ -5,7 +5,8 @@ from collections.abc import Mapping
 
 from flask import abort, request
 
-from ..search import SearchRequest
+from ..retrievers import FUSED
+from ..search import SORTS, SearchRequest
 from .bodies import json_object
 from .context import service
 
@@ -41,5 +42,5 @@ def make_search_request(params: Mapping[str, str]) -> SearchRequest:
     return service().make_request(
         params.get("q"), params.get("k") or 10, params.get("since"), params.get("until"),
         params.get("party"), params.get("author"), params.get("source"),
-        mode=params.get("mode") or "hybrid", sort=params.get("sort") or "relevance",
+        mode=params.get("mode") or FUSED, sort=params.get("sort") or SORTS[0],
     )
