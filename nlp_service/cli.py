@@ -8,8 +8,7 @@ import click
 
 from .config import Settings, apply_process_settings, load_settings
 from .errors import ServiceError
-from .retrievers import MODES
-from .search import SORTS
+from .retrievers import MODES, SORTS
 
 
 class CliError(click.ClickException):

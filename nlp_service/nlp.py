@@ -13,7 +13,6 @@ import unicodedata
 from functools import lru_cache
 
 import simplemma
-from nltk.stem.snowball import SnowballStemmer
 
 
 def _import_spacy_without_torch():
@@ -37,7 +36,15 @@ def _import_spacy_without_torch():
 # every separator, so "halal-problematiek" also finds "halal" and a sentence glued to the next
 # one ("veranderen.Verschillende", common in the exports) loses neither word.
 TOKEN_RE = re.compile(r"\d+(?:[-.,/]\d+)+|\w+", re.UNICODE)
-_STEMMER = SnowballStemmer("dutch")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    """NLTK's Dutch Snowball stemmer, imported on first use: importing nltk takes ~1.2 s (it pulls
+    in scipy), which every command line call would pay, ``--help`` included."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("dutch")
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +91,7 @@ def lemma(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     # Stemming the lemma folds irregular forms (werd -> worden -> word) that Snowball alone misses.
-    return _STEMMER.stem(lemma(word))
+    return _stemmer().stem(lemma(word))
 
 
 def lemmas(text: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""The retrievers: each turns a query into its best units, ``(unit id, score)`` best first.
+"""The retrievers: each turns a query into its best units, ``(unit id, score)`` best first;
+and the search modes and orders that follow from them.
 
 Every retriever answers ``search(query, n, allowed)`` over the serving generation, so
 fusion works over any set of them and the search modes follow from them: one mode per
@@ -11,10 +12,11 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .embedding import Encoder
-from .index.generation import Generation, IndexUnavailableError
+if TYPE_CHECKING:  # the command line reads MODES from here: no index or model code at its import
+    from .embedding import Encoder
+    from .index.generation import Generation
 
 Ranking = list[tuple[int, float]]
 #: threads running the other retrievers beside the last one of a fused search (one per concurrent request)
@@ -53,6 +55,8 @@ class DenseRetriever:
         self.generation, self.encoder, self.timings = generation, encoder, timings
 
     def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        from .index.generation import IndexUnavailableError
+
         encoder = self.encoder()
         if self.generation.manifest.model_id != encoder.model_id:
             # vectors of another model (or other weights) live in another space: a query would
@@ -76,6 +80,9 @@ FUSED = "hybrid"
 MODES = (FUSED, *RETRIEVERS)
 #: the same modes, each retriever alone before their fusion: the order of reports and tables
 REPORT_ORDER = (*RETRIEVERS, FUSED)
+#: how a result list may be ordered (search.py orders it), the default first; named here beside
+#: the modes so that the command line reads both without importing the search core
+SORTS = ("relevance", "date")
 
 
 def retrievers_for(mode: str) -> tuple[str, ...]:

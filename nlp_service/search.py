@@ -19,13 +19,12 @@ from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
-from .retrievers import FUSED, MODES, RETRIEVERS, Ranking, retrievers_for, run_retrievers
+from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, retrievers_for, run_retrievers
 from .store import Store, StoredDocument
 from .units import Unit
 
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
 ALLOWED_CACHE_SIZE = 16
-SORTS = ("relevance", "date")
 
 
 @dataclass(frozen=True)

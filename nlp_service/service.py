@@ -18,8 +18,8 @@ from .documents import Document
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
 from .pipeline import Indexer, IngestReport
-from .retrievers import FUSED
-from .search import SORTS, SearchEngine, SearchRequest, SearchResponse
+from .retrievers import FUSED, SORTS
+from .search import SearchEngine, SearchRequest, SearchResponse
 from .store import Store
 
 

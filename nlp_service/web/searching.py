@@ -5,8 +5,8 @@ from collections.abc import Mapping
 
 from flask import abort, request
 
-from ..retrievers import FUSED
-from ..search import SORTS, SearchRequest
+from ..retrievers import FUSED, SORTS
+from ..search import SearchRequest
 from .bodies import json_object
 from .context import service
 
