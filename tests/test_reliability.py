@@ -17,7 +17,6 @@ from nlp_service.service import Service
 from nlp_service.store import Store
 from nlp_service.units import UnitDraft
 
-pytestmark = pytest.mark.model
 DRIVER = Path(__file__).with_name("crash_driver.py")
 NEW_LETTER = """Indiendatum: 5 mei 2021
 
@@ -52,6 +51,7 @@ def search_sources(settings, query):
     return [r.document["external_id"] for r in service.search(service.make_request(query, k=3, mode="lexical")).results]
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
 def test_ingest_killed_keeps_old_index_and_next_run_completes(small_writable_settings, tmp_path, point):
     folder = tmp_path / "leiden"
@@ -76,6 +76,7 @@ def test_ingest_killed_keeps_old_index_and_next_run_completes(small_writable_set
     assert not [p for p in gen.generations_dir(small_writable_settings.home).iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
 def test_reindex_killed_keeps_old_index_and_next_run_completes(small_writable_settings, point):
     # A document in the store that the index does not have yet, so reindex must embed it.
@@ -97,6 +98,7 @@ def test_reindex_killed_keeps_old_index_and_next_run_completes(small_writable_se
     assert search_sources(small_writable_settings, "fietsenstalling Lammenschans")[0] == "fietsenstalling"
 
 
+@pytest.mark.model
 def test_searches_keep_answering_while_reindex_swaps(small_writable_settings):
     service = Service(small_writable_settings)
     service.warm_up()
@@ -130,6 +132,7 @@ def test_searches_keep_answering_while_reindex_swaps(small_writable_settings):
     assert first in seen and len(seen) >= 2, "the searcher moved to the new generation without a restart"
 
 
+@pytest.mark.model
 def test_second_writer_is_refused_with_a_clear_message(small_writable_settings, data_dir, cli):
     with WriteLock(small_writable_settings.home, "ingest"):
         result = cli("reindex", "-q", settings=small_writable_settings)
@@ -168,6 +171,7 @@ def test_reading_commands_never_create_a_home(tmp_path, cli):
     assert not home.exists(), "a mistyped --home must not become a new, empty store"
 
 
+@pytest.mark.model
 def test_an_unusable_embedding_cache_stops_ingest_before_the_store_changes(small_writable_settings, tmp_path, cli):
     settings = small_writable_settings
     before = Store(settings.paths.store).counts()
@@ -197,6 +201,7 @@ class OtherWeights:
         return getattr(self._encoder, name)
 
 
+@pytest.mark.model
 def test_an_index_of_another_model_is_refused_until_reindexed(small_writable_settings, tmp_path):
     settings = small_writable_settings.replace(cache_file=str(tmp_path / "cache.sqlite"))
     other = OtherWeights(Service(settings).encoder)
@@ -211,6 +216,7 @@ def test_an_index_of_another_model_is_refused_until_reindexed(small_writable_set
     assert service.search(service.make_request("scheefwonen", mode="dense")).results
 
 
+@pytest.mark.model
 def test_a_replaced_document_stays_findable_until_its_new_index_is_swapped_in(small_writable_settings, data_dir):
     """Between storing a new version and swapping in its index (minutes of embedding for a large
     batch), search serves the old generation: the unchanged units must still resolve."""
