@@ -138,6 +138,21 @@ def test_changed_document_replaces_the_old_version(writable_service, data_dir, t
     assert top.document["id"] == report.document_ids[0]
 
 
+def test_timings_are_named_for_what_they_measure(service):
+    hybrid = service.search(service.make_request("scheefwonen sociale huurwoningen", mode="hybrid")).timings_ms
+    assert {"lexical_ms", "encode_ms", "dense_ms", "total_ms"} == set(hybrid)
+    # the FAISS search is timed apart from encoding the query: both fit once in the whole
+    assert hybrid["encode_ms"] + hybrid["dense_ms"] <= hybrid["total_ms"]
+    assert set(service.search(service.make_request("scheefwonen", mode="lexical")).timings_ms) == {"lexical_ms", "total_ms"}
+
+
+def test_the_serving_index_records_the_unit_rules_it_was_built_with(indexed_settings):
+    from nlp_service.index import generation
+    from nlp_service.units import UNITS_RECIPE
+
+    assert generation.serving_manifest(indexed_settings.home).units_recipe == UNITS_RECIPE >= 2
+
+
 def test_reindex_with_nothing_changed_embeds_nothing(writable_service):
     report = writable_service.reindex()
     assert report.embedded == 0 and report.units > 1000

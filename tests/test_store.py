@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from nlp_service.documents import Document, Question
+from nlp_service.documents import Document, Question, document_hash
 from nlp_service.home import Home
 from nlp_service.search import Filters
 from nlp_service.store import SCHEMA_VERSION, Store, StoreError
@@ -38,6 +38,26 @@ def test_same_document_twice_is_stored_once(store):
     assert first == (1, "added")
     assert second == (1, "unchanged")
     assert store.counts() == {"documents": 1, "questions": 2, "answered_questions": 1, "units": 3}
+
+
+def test_text_only_in_other_is_part_of_the_identity(store):
+    """``other`` is stored (text that fits no question), so a change there is a new version."""
+    doc = make_doc()
+    doc_id, _ = store.upsert_document(doc, units_for(doc))
+    with_other = make_doc()
+    with_other.other = "Bijlage: de brief van de woningcorporatie."
+    assert store.unchanged_document_id(with_other) is None
+    assert store.upsert_document(with_other, units_for(with_other)) == (doc_id, "replaced")
+    assert store.get_document(doc_id).document.other == with_other.other
+
+
+def test_the_identity_does_not_follow_an_output_format(store, monkeypatch):
+    """The hash covers the stored fields, not ``parse --json``: a change to that shape re-hashes nothing."""
+    doc = make_doc()
+    store.upsert_document(doc, units_for(doc))
+    monkeypatch.setattr(Document, "to_dict", lambda self: {"shape": "of another version"})
+    assert store.upsert_document(make_doc(), units_for(doc))[1] == "unchanged"
+    assert document_hash(make_doc()) != document_hash(make_doc(title="Een andere titel"))
 
 
 def test_changed_document_replaces_old_version_and_keeps_its_id(store):
