@@ -69,7 +69,7 @@ class AskedBeforeRule:
 
 
 #: calibrated by scripts/calibrate_asked_before.py (docs/asked-before.md)
-RULE = AskedBeforeRule(intercept=-40.0, w_cosine=40.0, w_overlap=10.0, threshold=0.5)
+RULE = AskedBeforeRule(intercept=-14.7704, w_cosine=12.0488, w_overlap=7.0933, threshold=0.3574)
 
 
 def content_terms(text: str) -> frozenset[str]:
