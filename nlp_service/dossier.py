@@ -44,7 +44,29 @@ def one_letter(documents: Sequence[Document], name: str) -> Document:
         raise ParseError(name, f"it holds {len(documents)} documents; a dossier is made for one letter")
     if not documents[0].questions:
         raise ParseError(name, "no numbered questions found in the letter")
-    return documents[0]
+    return with_heading_as_title(documents[0])
+
+
+#: a first line of the introduction this short, ending without punctuation, is the letter's heading
+HEADING_MAX_CHARS = 150
+
+
+def _alnum(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def with_heading_as_title(letter: Document) -> Document:
+    """A new letter whose title the parser could only derive from its (file) name takes its
+    heading instead: the title prefixes every question's query, and ``Upload 3f2a...`` or
+    ``Brief`` would steer the search wrong."""
+    lines = [line.strip() for line in letter.intro.splitlines() if line.strip()]
+    derived = not letter.title or _alnum(letter.title) in _alnum(letter.external_id)
+    if derived and lines and len(lines[0]) <= HEADING_MAX_CHARS and lines[0][-1] not in ".,:;?!":
+        letter.title = lines[0]
+        letter.intro = letter.intro.strip()[len(lines[0]):].strip()
+    elif derived and letter.external_id.startswith("upload-"):
+        letter.title = ""  # a content hash says nothing about the subject
+    return letter
 
 
 @dataclass(frozen=True)
@@ -167,8 +189,9 @@ class DossierBuilder:
         if found is not None:
             excluded.add(found[0])
         own = [_same_text(q.text) for q in letter.questions]
-        queries = {_same_text(question_text(letter, q.text)) for q in letter.questions} | set(own)
-        suspects = {u.document_id for u in units.values() if u.kind == "question" and _same_text(u.text) in queries}
+        # a question unit is the stored question, after its own letter's title
+        suspects = {u.document_id for u in units.values()
+                    if u.kind == "question" and any(_same_text(u.text).endswith(text) for text in own)}
         for doc_id in suspects - excluded:
             if [_same_text(q.question.text) for q in store.questions_of(doc_id)] == own:
                 excluded.add(doc_id)
