@@ -104,7 +104,7 @@ def term_overlap(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
-def _same_text(text: str) -> str:
+def same_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
 
@@ -182,18 +182,22 @@ class DossierBuilder:
         return searches, units
 
     def own_copies(self, letter: Document, document_id: int | None, units: dict[int, Unit]) -> set[int]:
-        """The letter as stored: its id, the same collection and id, or the same question texts."""
+        """The letter as stored: its id; for a letter not (known to be) stored, a document with the
+        same collection and id, or with the same question texts. A stored letter keeps its
+        identical siblings (the same letter sent to another minister earlier is a precedent)."""
         store = self.engine.store
-        excluded = {document_id} if document_id is not None else set()
+        if document_id is not None:
+            return {document_id}
+        excluded: set[int] = set()
         found = store.find_document(letter.source, letter.external_id) if letter.external_id else None
         if found is not None:
             excluded.add(found[0])
-        own = [_same_text(q.text) for q in letter.questions]
+        own = [same_text(q.text) for q in letter.questions]
         # a question unit is the stored question, after its own letter's title
         suspects = {u.document_id for u in units.values()
-                    if u.kind == "question" and any(_same_text(u.text).endswith(text) for text in own)}
+                    if u.kind == "question" and any(same_text(u.text).endswith(text) for text in own)}
         for doc_id in suspects - excluded:
-            if [_same_text(q.question.text) for q in store.questions_of(doc_id)] == own:
+            if [same_text(q.question.text) for q in store.questions_of(doc_id)] == own:
                 excluded.add(doc_id)
         return excluded
 
