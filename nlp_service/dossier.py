@@ -108,6 +108,11 @@ def same_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
 
+def _ends_with_any(text: str, endings: Sequence[str]) -> bool:
+    normalised = same_text(text)
+    return any(normalised.endswith(e) for e in endings)
+
+
 @dataclass(frozen=True)
 class Verdict:
     question_id: int
@@ -194,8 +199,7 @@ class DossierBuilder:
             excluded.add(found[0])
         own = [same_text(q.text) for q in letter.questions]
         # a question unit is the stored question, after its own letter's title
-        suspects = {u.document_id for u in units.values()
-                    if u.kind == "question" and any(same_text(u.text).endswith(text) for text in own)}
+        suspects = {u.document_id for u in units.values() if u.kind == "question" and _ends_with_any(u.text, own)}
         for doc_id in suspects - excluded:
             if [same_text(q.question.text) for q in store.questions_of(doc_id)] == own:
                 excluded.add(doc_id)
