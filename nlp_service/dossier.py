@@ -16,7 +16,8 @@ import math
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 from . import nlp
 from .documents import Document
@@ -174,9 +175,15 @@ class DossierBuilder:
         """Every question searched, encoded in one batch; the letter's own copies left out."""
         limit = self.engine.settings.max_query_chars
         queries = [question_text(letter, q.text)[:limit] for q in letter.questions]
-        vectors = self.engine.encoder.encode_queries(queries) if queries else []
         requests = [SearchRequest(query, k=self.k, filters=filters) for query in queries]
-        rankings = [self.engine.candidate_rankings(r, vector=v) for r, v in zip(requests, vectors)]
+        # BM25 for every question runs while the batch is encoded (SQLite and onnxruntime both
+        # release the GIL), as a single search overlaps its own two retrievers
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-encode") as pool:
+            encoding = pool.submit(self.engine.encoder.encode_queries, queries)
+            lexical = [self.engine.candidate_rankings(replace(r, mode="lexical")) for r in requests]
+            vectors = encoding.result()
+        rankings = [{**found, **self.engine.candidate_rankings(replace(r, mode="dense"), vector=v)}
+                    for r, found, v in zip(requests, lexical, vectors)]
         units = self.engine.store.get_units({uid for r in rankings for ranking in r.values() for uid, _ in ranking})
         excluded = self.own_copies(letter, document_id, units)
         searches = []
