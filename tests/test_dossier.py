@@ -212,3 +212,22 @@ def test_page_paste_warns_and_downloads_markdown(client, leiden):
     assert reply.status_code == 422 and "Plak de tekst" in reply.get_data(as_text=True)
     reply = client.post("/nieuwe-brief/download", data={"format": "md", "letter": "{not json"})
     assert reply.status_code == 400
+
+
+def test_wilson_interval_and_the_threshold_rule():
+    import numpy as np
+
+    from nlp_service.evaluation.asked_before import fit_logistic, lowest_threshold
+    from nlp_service.evaluation.metrics import wilson_interval
+
+    low, high = wilson_interval(0, 10)
+    assert low == 0.0 and high == pytest.approx(0.2775, abs=1e-4)
+    low, high = wilson_interval(10, 10)
+    assert low == pytest.approx(0.7225, abs=1e-4) and high == 1.0
+    # the lowest threshold whose precision holds for it and every higher one
+    assert lowest_threshold(np.array([0.9, 0.8, 0.7, 0.6]), np.array([1, 1, 0, 1]), 0.95) == 0.8
+    x = np.array([[0.97, 0.9], [0.96, 0.7], [0.95, 0.2], [0.9, 0.1], [0.88, 0.0], [0.93, 0.8]])
+    y = np.array([1, 1, 0, 0, 0, 1])
+    w = fit_logistic(x, y)
+    z = w[0] + x @ w[1:]
+    assert z[y == 1].min() > z[y == 0].max()  # every pair on the right side of the fitted boundary

@@ -59,6 +59,8 @@ def evaluate(engine: SearchEngine, records: Sequence[BelgianRecord], groups: Seq
             if verdict is not None:
                 fired += 1
                 right += verdict.question_id in expected  # only a gold question can be named rightly
+    if hasattr(engine.encoder, "save"):  # the evaluation's query cache: a re-run encodes nothing again
+        engine.encoder.save()
     return {
         "description": "Dossier of held-out Belgian letters (May-June 2017, at least two sub-questions): per "
                        "sub-question precedent nDCG@10; asked_before against same-title letters sent again earlier "
