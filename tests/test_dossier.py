@@ -166,6 +166,9 @@ def test_cli_json_and_markdown(engine, tmp_path, dossier):
     result = CliRunner().invoke(main, base + [str(write_letter(tmp_path)), "--format", "md", "-o", str(tmp_path / "d.md")])
     markdown = (tmp_path / "d.md").read_text(encoding="utf-8")
     assert result.exit_code == 0 and markdown.startswith(f"# Dossier: {TITLE}") and "## Eerder gesteld" in markdown
+    leiden_id = engine.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")[0]
+    result = CliRunner().invoke(main, base + ["--document", str(leiden_id), "--format", "md"])
+    assert result.exit_code == 0 and result.output.startswith("# Dossier: Sociaal scheefwonen"), result.output
     for args, message in (([], "give a letter FILE or --document N"), (["--document", "999999"], "no document with id"),
                           ([str(write_letter(tmp_path)), "--format", "docx"], "--format docx needs -o")):
         result = CliRunner().invoke(main, base + args)
@@ -208,6 +211,10 @@ def test_page_paste_warns_and_downloads_markdown(client, leiden):
     assert f"/nieuwe-brief?document={leiden['id']}" in reply.get_data(as_text=True)
     reply = client.get(f"/nieuwe-brief?document={leiden['id']}")
     assert reply.status_code == 200 and 'name="document"' in reply.get_data(as_text=True)
+    assert page.count('class="badge earlier-question"') == 2
+    upload = {"text": "", "file": (io.BytesIO(docx_bytes(LETTER_LINES)), "brief.docx")}
+    reply = client.post("/nieuwe-brief", data=upload, content_type="multipart/form-data")
+    assert reply.status_code == 200 and "Eerder gesteld (2)" in reply.get_data(as_text=True)
     reply = client.post("/nieuwe-brief", data={"text": "  "}, content_type="multipart/form-data")
     assert reply.status_code == 422 and "Plak de tekst" in reply.get_data(as_text=True)
     reply = client.post("/nieuwe-brief/download", data={"format": "md", "letter": "{not json"})
