@@ -99,13 +99,17 @@ def content_terms(text: str) -> frozenset[str]:
     return frozenset(nlp.index_terms(text))
 
 
-def term_overlap(a: str, b: str) -> float:
-    """Jaccard of the two texts' content words (lemmatised, stemmed, stop words dropped)."""
-    x, y = content_terms(a), content_terms(b)
+def jaccard(x: frozenset[str], y: frozenset[str]) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+def term_overlap(a: str, b: str) -> float:
+    """Jaccard of the two texts' content words (lemmatised, stemmed, stop words dropped)."""
+    return jaccard(content_terms(a), content_terms(b))
+
+
 def same_text(text: str) -> str:
+    """A text compared for identity: composed accents, lower case, whitespace folded."""
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
 

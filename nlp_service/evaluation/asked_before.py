@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..documents import Document
-from ..dossier import AskedBeforeRule, content_terms, term_overlap
+from ..dossier import AskedBeforeRule, content_terms, jaccard, term_overlap
 from ..embedding import Encoder
 from ..units import question_text
 from .datasets import BelgianRecord
@@ -102,7 +102,7 @@ def same_theme_negatives(positives: Sequence[Pair], records: Sequence[BelgianRec
             continue
         terms = content_terms(pair.new_text)
         outside = group_of.get(pair.new.external_id, frozenset()) | {pair.new.external_id}
-        scored = [(len(terms & t) / len(terms | t) if terms | t else 0.0, doc.external_id, j, doc)
+        scored = [(jaccard(terms, t), doc.external_id, j, doc)
                   for doc, j, t in by_theme[theme[pair.new.external_id]]
                   if doc.external_id not in outside and (doc.submitted or "") <= pair.date]
         if scored:
