@@ -217,6 +217,10 @@ def test_page_paste_warns_and_downloads_markdown(client, leiden):
     assert reply.status_code == 200 and "Eerder gesteld (2)" in reply.get_data(as_text=True)
     reply = client.post("/nieuwe-brief", data={"text": "  "}, content_type="multipart/form-data")
     assert reply.status_code == 422 and "Plak de tekst" in reply.get_data(as_text=True)
+    for name, data, phrase in (("brief.exe", b"MZ", "Dit soort bestand"), ("brief.txt", b"Geen vragen.", "niet worden gelezen")):
+        upload = {"text": "", "file": (io.BytesIO(data), name)}
+        reply = client.post("/nieuwe-brief", data=upload, content_type="multipart/form-data")
+        assert reply.status_code == 422 and phrase in reply.get_data(as_text=True)
     reply = client.post("/nieuwe-brief/download", data={"format": "md", "letter": "{not json"})
     assert reply.status_code == 400
 

@@ -16,16 +16,18 @@ from .. import parsing
 from ..documents import Document
 from ..dossier import DossierBuilder, one_letter
 from ..dossier_export import MEDIA_TYPES, letter_title, render, warnings
+from ..parsing import EXTENSIONS as SUPPORTED_EXTENSIONS
 from ..parsing import ParseError
 from .bodies import json_object
 from .context import engine
-from .uploads import DEFAULT_SOURCE, content_name, documents_from_request
+from .uploads import DEFAULT_SOURCE, content_name, documents_from_request, file_extension
 
 blueprint = Blueprint("dossier", __name__)
 DOWNLOAD_FORMATS = ("md", "docx")
 #: the page's message per problem with the letter (the API keeps the English detail)
 NO_LETTER = "Plak de tekst van een brief of kies een bestand."
-NO_QUESTIONS = "In deze brief zijn geen genummerde vragen gevonden (1. ..., 2. ...)."
+UNSUPPORTED = "Dit soort bestand kan niet worden gelezen: kies een .txt, .pdf, .docx of .html-bestand."
+UNREADABLE = "Deze brief kon niet worden gelezen of bevat geen genummerde vragen (1. ..., 2. ...)."
 
 
 @blueprint.post("/api/dossier")
@@ -72,7 +74,7 @@ def page_post() -> tuple[str, int] | str:
     try:
         letter = _form_letter(text)
     except ParseError as exc:
-        message = NO_LETTER if exc.reason == NO_LETTER else NO_QUESTIONS
+        message = exc.reason if exc.reason in (NO_LETTER, UNSUPPORTED) else UNREADABLE
         return render_template("dossier.html", dossier=None, error=message, text=text), 422
     return _dossier_page(letter, None, text)
 
@@ -80,6 +82,8 @@ def page_post() -> tuple[str, int] | str:
 def _form_letter(text: str) -> Document:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
+        if file_extension(upload.filename) not in SUPPORTED_EXTENSIONS:
+            raise ParseError("letter", UNSUPPORTED)
         documents, _failed = documents_from_request()
     elif text.strip():
         documents = [parsing.parse_text(text, DEFAULT_SOURCE, content_name(text.encode("utf-8"), ""))]
