@@ -32,6 +32,8 @@ PRECEDENTS = 5
 SIMILAR_LETTERS = 5
 #: question units of each question's dense candidates checked for a near-duplicate
 VERDICT_CANDIDATES = 10
+#: a letter "matches" a question when one of its units is among that question's best fused units
+SIMILAR_DEPTH = 20
 
 Rankings = dict[str, list[tuple[int, float]]]
 
@@ -249,12 +251,13 @@ class DossierBuilder:
 
     def similar_letters(self, searches: Sequence[QuestionSearch], units: dict[int, Unit]) -> list[dict]:
         """Earlier letters by how many of the letter's questions they answer, and how well:
-        the sum over questions of the letter's best fused score for that question."""
+        the sum over questions of the letter's best fused score among that question's
+        ``SIMILAR_DEPTH`` best units."""
         totals: dict[int, float] = defaultdict(float)
         matched: dict[int, int] = defaultdict(int)
         for search in searches:
             best: dict[int, float] = {}
-            for uid, score in search.fused:
+            for uid, score in search.fused[:SIMILAR_DEPTH]:
                 doc_id = units[uid].document_id
                 best[doc_id] = max(best.get(doc_id, 0.0), score)
             for doc_id, score in best.items():
