@@ -13,13 +13,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .config import Settings
 from .embedding import Encoder
 from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
-from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, retrievers_for, run_retrievers
+from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
 from .store import Store, StoredDocument
 from .units import Unit
 
@@ -214,30 +216,33 @@ class SearchEngine:
                 self._allowed.popitem(last=False)
         return ids
 
-    def candidate_rankings(self, request: SearchRequest,
-                           timings: dict[str, float] | None = None) -> dict[str, Ranking]:
+    def candidate_rankings(self, request: SearchRequest, timings: dict[str, float] | None = None,
+                           vector: np.ndarray | None = None) -> dict[str, Ranking]:
         """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
 
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
+        ``vector``: the query already encoded (a dossier encodes all its questions in one batch).
         """
         timings = {} if timings is None else timings
         generation = self.generation()
         allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        retrievers = [RETRIEVERS[name](generation, self._encoder, timings) for name in retrievers_for(request.mode)]
+        retrieval = Retrieval(generation, self._encoder, timings, vector)
+        retrievers = [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
         return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         ranked = self.rank_units(request, timings)
-        results = self._results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
+        results = self.results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
         if request.sort == "date":
             results.sort(key=lambda r: r.document["submitted"] or "", reverse=True)
             results = results[: request.k]
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return SearchResponse(request.query, results, timings)
 
-    def _results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
+    def results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
+        """Ranked units as result cards: grouped per question, at most ``limit``."""
         units = self.store.get_units(uid for uid, _ in ranked)
         ranked = [(uid, s) for uid, s in ranked if uid in units]  # a unit deleted since the index was built
         grouped = group_results(ranked, lambda u: units[u].question_id, lambda u: units[u].document_id,
@@ -283,7 +288,7 @@ class SearchEngine:
         return {
             "id": stored.id, "number": stored.question.number, "text": stored.question.text,
             "answer": stored.question.answer, "document": document_card(document),
-            "similar": [r.to_dict() for r in self._results(ranked, request, limit=similar)],
+            "similar": [r.to_dict() for r in self.results(ranked, request, limit=similar)],
         }
 
     def stats(self) -> dict:

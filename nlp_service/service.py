@@ -15,12 +15,13 @@ from pathlib import Path
 
 from .config import Settings
 from .documents import Document
+from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
 from .pipeline import Indexer, IngestReport
 from .retrievers import FUSED, SORTS
 from .search import SearchEngine, SearchRequest, SearchResponse
-from .store import Store
+from .store import Store, StoredDocument
 
 
 class NoStoreError(Unavailable):
@@ -92,6 +93,14 @@ class Service:
 
     def stats(self) -> dict:
         return self.engine.stats()
+
+    def stored_document(self, doc_id: int) -> StoredDocument | None:
+        """A stored document as parsed (``get_document`` gives its JSON card with questions)."""
+        return self.store.get_document(doc_id)
+
+    def dossier(self, letter: Document, document_id: int | None = None) -> dict:
+        """The precedent dossier of ``letter`` (stored as ``document_id``, or not stored)."""
+        return DossierBuilder(self.engine).build(letter, document_id)
 
     def filter_options(self) -> dict:
         """What the search form's filter menus offer."""
