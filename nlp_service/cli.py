@@ -149,8 +149,14 @@ def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
 @click.option("--source", help="Collection name (default: the folder each file is in).")
 @click.option("--demo", "demo", is_flag=True, help="PATHS is the shared data folder: load the demo corpus from it.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--no-embed", is_flag=True,
+              help="Return once stored and lexically searchable; `serve` (or the next ingest) embeds the rest.")
+@click.option("--watch", is_flag=True, help="Keep running: ingest again whenever a file under PATHS changes.")
+@click.option("--interval", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Seconds between two looks at PATHS (with --watch).")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo: bool, quiet: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo: bool, quiet: bool,
+           no_embed: bool, watch: bool, interval: float) -> None:
     """Parse, store and index files and folders (idempotent)."""
     settings = _settings(ctx)
     if demo:
@@ -160,10 +166,19 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CliError(f"not found: {', '.join(missing)}")
-    report = _service(ctx).ingest_paths(
-        paths, source=source, progress=not quiet,
-        on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
-    )
+
+    def run_once():
+        return _service(ctx).ingest_paths(
+            paths, source=source, progress=not quiet and not watch, embed=not no_embed,
+            on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
+        )
+
+    if watch:
+        from .watch import watch as watch_paths
+
+        watch_paths(lambda: run_once().summary(), paths, click.echo, interval)
+        return
+    report = run_once()
     click.echo(report.summary())
     if report.failed and not report.changed and not report.unchanged:
         ctx.exit(1)
@@ -241,6 +256,8 @@ def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
                f"({counts['answered_questions']} answered)  units: {counts['units']}")
     index = data["index"]
     click.echo(f"index:     {index.get('error') or index['generation'] + ' (' + index['dense_kind'] + ', ' + index['model_id'] + ')'}")
+    if "dense_coverage" in data:
+        click.echo(f"semantic:  {data['dense_coverage']:.0%} of the units embedded")
     click.echo(f"last indexed: {data['last_indexed']}")
     for row in data["by_collection_and_year"]:
         click.echo(f"  {row['source']:<20} {row['year'] or '----'}  {row['documents']:>6}")
@@ -282,8 +299,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: 
     except OSError as exc:
         reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    service.start_background()  # embeds what the serving generation lacks, and what uploads add
     click.echo(f"Serving on {server_url(server)}")
-    server.run()  # returns after Ctrl+C: waitress catches it and shuts its threads down
+    try:
+        server.run()  # returns after Ctrl+C: waitress catches it and shuts its threads down
+    finally:
+        service.close()
 
 
 # --- evaluation and benchmarks ----------------------------------------------

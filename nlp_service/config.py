@@ -71,6 +71,9 @@ class Settings:
     per_document: int = field(default_factory=lambda: _env_int("PER_DOCUMENT", 3))
     #: candidates each retriever hands to the fusion
     candidates: int = field(default_factory=lambda: _env_int("CANDIDATES", 100))
+    #: while embedding after a write, swap in a generation with the new vectors at most this often
+    #: (a swap of the whole corpus costs ~0.3 s: docs/progressive-ingest.md)
+    swap_seconds: float = field(default_factory=lambda: _env_float("SWAP_SECONDS", 30.0))
     host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: _env_int("PORT", 8000))
     #: bearer token for writing endpoints; writing is disabled when empty
@@ -94,7 +97,7 @@ class Settings:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"{PREFIX}PORT must be 0-65535, got {self.port}")
-        for name in ("weight_lexical", "weight_lexical_short", "weight_dense"):
+        for name in ("weight_lexical", "weight_lexical_short", "weight_dense", "swap_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must not be negative")
 

@@ -94,9 +94,12 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     timings_ms: dict[str, float]
+    #: the share of the units dense search could find (below 1 while embedding runs in the background)
+    dense_coverage: float = 1.0
 
     def to_dict(self, with_snippet: bool = False) -> dict:
-        return {"query": self.query, "results": [r.to_dict(with_snippet) for r in self.results]}
+        return {"query": self.query, "dense_coverage": round(self.dense_coverage, 4),
+                "results": [r.to_dict(with_snippet) for r in self.results]}
 
 
 def parse_date(value: str | None, name: str) -> str | None:
@@ -134,15 +137,21 @@ class SearchEngine:
         return self._encoder()
 
     def generation(self) -> gen.Generation:
-        """The serving generation; follows ``CURRENT`` when a reindex swapped it."""
+        """The serving generation; follows ``CURRENT`` when a writer (this process's background
+        embedding or another process) swapped it. While one request loads the new generation the
+        others keep answering from the loaded one instead of queueing behind the load."""
         wanted = gen.current_id(self.settings.home)
         current = self._generation
         if current is not None and current.id == wanted:
             return current
-        with self._reload_lock:
+        if not self._reload_lock.acquire(blocking=current is None):
+            return current
+        try:
             if self._generation is None or self._generation.id != gen.current_id(self.settings.home):
-                self._generation = gen.Generation.load(self.settings.home)
+                self._generation = gen.Generation.load(self.settings.home, previous=self._generation)
             return self._generation
+        finally:
+            self._reload_lock.release()
 
     def warm_up(self) -> None:
         """Load the index and the model now rather than on the first request."""
@@ -233,13 +242,14 @@ class SearchEngine:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         timings: dict[str, float] = {}
+        coverage = self.generation().dense_coverage
         ranked = self.rank_units(request, timings)
         results = self.results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
         if request.sort == "date":
             results.sort(key=lambda r: r.document["submitted"] or "", reverse=True)
             results = results[: request.k]
         timings["total_ms"] = (time.perf_counter() - started) * 1000
-        return SearchResponse(request.query, results, timings)
+        return SearchResponse(request.query, results, timings, coverage)
 
     def results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
         """Ranked units as result cards: grouped per question, at most ``limit``."""
@@ -297,7 +307,8 @@ class SearchEngine:
         try:
             g = self.generation()
             data["index"] = {"generation": g.id, "units": g.manifest.units, "dense_kind": g.manifest.dense_kind,
-                             "model_id": g.manifest.model_id}
+                             "model_id": g.manifest.model_id, "dense_coverage": round(g.dense_coverage, 4)}
+            data["dense_coverage"] = round(g.dense_coverage, 4)
         except gen.IndexUnavailableError as exc:
             data["index"] = {"error": str(exc)}
         return data

@@ -19,6 +19,7 @@ from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
 from .pipeline import Indexer, IngestReport
+from .progressive import BackgroundEmbedder
 from .retrievers import FUSED, SORTS
 from .search import SearchEngine, SearchRequest, SearchResponse
 from .store import Store, StoredDocument
@@ -71,6 +72,33 @@ class Service:
     def indexer(self) -> Indexer:
         return self._part("indexer", lambda: Indexer(self.settings, self.store, self._load_encoder))
 
+    @property
+    def background_encoder(self) -> Encoder:
+        """The background embedding's own encoder, on one thread fewer than the searches' (at
+        least one): a query then finds a core its encoder does not compete for."""
+        threads = max(1, self.settings.threads - 1)
+        return self._part("background_encoder", lambda: open_encoder(self.settings.replace(threads=threads)))
+
+    @property
+    def background(self) -> BackgroundEmbedder | None:
+        """The background embedding thread, when :meth:`start_background` started it."""
+        return self._parts.get("background")  # type: ignore[return-value]
+
+    def start_background(self) -> BackgroundEmbedder:
+        """Embed in a background thread from now on: writes return once lexically searchable.
+        Starts on what the serving generation lacks (a demo ingested lexically, a killed ingest)."""
+        embedder = self._part("background", lambda: BackgroundEmbedder(self.indexer, lambda: self.background_encoder))
+        embedder.start()
+        embedder.kick()
+        return embedder
+
+    def close(self) -> None:
+        """Stop the background embedding between two batches (the server's clean shutdown)."""
+        with self._lock:
+            embedder = self._parts.pop("background", None)
+        if embedder is not None:
+            embedder.stop()
+
     def warm_up(self) -> None:
         """Load the index and the model now rather than on the first request."""
         self.engine.generation()
@@ -108,7 +136,16 @@ class Service:
                 "collections": self.store.collections()}
 
     def coverage(self) -> dict:
-        return {"counts": self.store.counts(), "last_indexed": self.store.get_meta("last_indexed")}
+        return {"counts": self.store.counts(), "last_indexed": self.store.get_meta("last_indexed"),
+                "dense_coverage": self.dense_coverage()}
+
+    def dense_coverage(self) -> float | None:
+        """The share of the units dense search finds (below 1 while embedding in the background);
+        None without a usable index."""
+        try:
+            return round(self.engine.generation().dense_coverage, 4)
+        except Unavailable:
+            return None
 
     def health(self) -> dict:
         """The serving index and its size; raises Unavailable when there is no usable index or store."""
@@ -118,19 +155,30 @@ class Service:
         except sqlite3.Error as exc:
             raise Unavailable(str(exc)) from None
         return {"index": generation.id, "documents": documents, "units": generation.manifest.units,
-                "model_id": generation.manifest.model_id}
+                "model_id": generation.manifest.model_id, "dense_coverage": round(generation.dense_coverage, 4)}
 
     # -- writing -------------------------------------------------------------
 
     def ingest_paths(self, paths: Iterable[Path], source: str | None = None, progress: bool = False,
-                     on_error: Callable[[Path, Exception], None] | None = None) -> IngestReport:
-        return self.indexer.ingest_paths(paths, source=source, progress=progress, on_error=on_error)
+                     on_error: Callable[[Path, Exception], None] | None = None, embed: bool = True) -> IngestReport:
+        """``embed=False``: return once stored and lexically searchable; the embedding follows
+        (in the background thread when one runs, else by the next ingest, reindex or ``serve``)."""
+        return self._after_write(self.indexer.ingest_paths(paths, source=source, progress=progress,
+                                                           on_error=on_error, embed=embed and self.background is None))
 
     def add_documents(self, documents: Iterable[Document], progress: bool = False) -> IngestReport:
-        return self.indexer.add_documents(documents, progress=progress)
+        """Stored and searchable on return; with a background thread (the server) lexically, the
+        embedding following in that thread."""
+        return self._after_write(self.indexer.add_documents(documents, progress=progress,
+                                                            embed=self.background is None))
 
-    def reindex(self, progress: bool = False) -> IngestReport:
-        return self.indexer.reindex(progress=progress)
+    def reindex(self, progress: bool = False, embed: bool = True) -> IngestReport:
+        return self._after_write(self.indexer.reindex(progress=progress, embed=embed and self.background is None))
+
+    def _after_write(self, report: IngestReport) -> IngestReport:
+        if self.background is not None and report.pending:
+            self.background.kick()
+        return report
 
     def migrate(self) -> list[int]:
         """Upgrade the store's schema; returns the versions reached (none: it was up to date)."""

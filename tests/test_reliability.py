@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from nlp_service.documents import Document, Question
+from nlp_service.embedding import EmbeddingCache
 from nlp_service.index import generation as gen
 from nlp_service.locking import WriteLock
 from nlp_service.service import Service
@@ -51,51 +52,94 @@ def search_sources(settings, query):
     return [r.document["external_id"] for r in service.search(service.make_request(query, k=3, mode="lexical")).results]
 
 
+#: where a write dies before its first swap: the old generation still serves
+BEFORE_SWAP = ["index-write", "swap"]
+#: where it dies after the lexical generation is in: the new text is found by its words, and
+#: (fill, fill-swap) some of its vectors are in the cache, so the next run embeds only the rest
+AFTER_LEXICAL_SWAP = {"embedding": 0, "fill": 1, "fill-swap": 1}
+
+
+def serving_coverage(settings) -> float:
+    return gen.Generation.load(settings.home).dense_coverage  # loads and verifies every file
+
+
+def assert_killed_write_leaves_a_serving_generation(settings, point, serving, new_query, new_id):
+    assert gen.current_id(settings.home) is not None
+    coverage = serving_coverage(settings)
+    assert search_sources(settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
+    if point in BEFORE_SWAP:
+        assert gen.current_id(settings.home) == serving, "the old generation still serves"
+        assert coverage == 1.0
+    else:
+        assert gen.current_id(settings.home) != serving, "the lexical generation was swapped in first"
+        assert search_sources(settings, new_query)[0] == new_id, "found by its words before it is embedded"
+        assert coverage < 1.0
+
+
+def cached(settings) -> int:
+    with EmbeddingCache(settings.cache_path) as cache:
+        return cache.count()
+
+
+def own_cache(settings, tmp_path):
+    """An empty embedding cache: every text is embedded, so the counts below are exact."""
+    return settings.replace(cache_file=str(tmp_path / "cache.sqlite"))
+
+
+def assert_resumed(settings, point, rerun: list[str]):
+    """The killed run kept the batches it embedded; the rerun embedded only the rest and completed the index."""
+    assert cached(settings) == AFTER_LEXICAL_SWAP.get(point, 0), "what the killed run embedded is in the cache"
+    before = cached(settings)
+    finished = run_driver(settings, "none", *rerun)
+    assert finished.returncode == 0, finished.stderr
+    assert serving_coverage(settings) == 1.0
+    assert not [p for p in gen.generations_dir(settings.home).iterdir() if p.name.endswith(".tmp")]
+    assert f"({cached(settings) - before} newly embedded)" in finished.stdout, "resumed from the cache"
+
+
 @pytest.mark.model
-@pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
-def test_ingest_killed_keeps_old_index_and_next_run_completes(small_writable_settings, tmp_path, point):
+@pytest.mark.parametrize("point", [*BEFORE_SWAP, *AFTER_LEXICAL_SWAP])
+def test_ingest_killed_keeps_a_serving_index_and_next_run_resumes(small_writable_settings, tmp_path, point):
+    settings = own_cache(small_writable_settings, tmp_path)
     folder = tmp_path / "leiden"
     folder.mkdir()
     # A fresh word per run: text already in the (shared) embedding cache would skip the embedding step.
     (folder / "2021-05-05-fietsenstalling.txt").write_text(NEW_LETTER + f"Kenmerk {uuid.uuid4().hex}.\n",
                                                           encoding="utf-8")
-    serving = gen.current_id(small_writable_settings.home)
-    counts = Store(small_writable_settings.paths.store).counts()
+    serving = gen.current_id(settings.home)
+    counts = Store(settings.paths.store).counts()
 
-    killed = run_driver(small_writable_settings, point, "ingest", "-q", str(folder))
+    killed = run_driver(settings, point, "ingest", "-q", str(folder))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert_killed_write_leaves_a_serving_generation(settings, point, serving, "fietsenstalling Lammenschans",
+                                                    "2021-05-05-fietsenstalling")
+    assert Store(settings.paths.store).counts()["documents"] >= counts["documents"], "nothing stored is lost"
 
-    assert gen.current_id(small_writable_settings.home) == serving, "the old generation still serves"
-    assert search_sources(small_writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
-    assert Store(small_writable_settings.paths.store).counts()["documents"] >= counts["documents"], "nothing stored is lost"
-
-    finished = run_driver(small_writable_settings, "none", "ingest", "-q", str(folder))
-    assert finished.returncode == 0, finished.stderr
-    assert gen.current_id(small_writable_settings.home) != serving
-    assert search_sources(small_writable_settings, "fietsenstalling Lammenschans")[0] == "2021-05-05-fietsenstalling"
-    assert not [p for p in gen.generations_dir(small_writable_settings.home).iterdir() if p.name.endswith(".tmp")]
+    assert_resumed(settings, point, ["ingest", "-q", str(folder)])
+    assert gen.current_id(settings.home) != serving
+    assert search_sources(settings, "fietsenstalling Lammenschans")[0] == "2021-05-05-fietsenstalling"
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("point", ["embedding", "index-write", "swap"])
-def test_reindex_killed_keeps_old_index_and_next_run_completes(small_writable_settings, point):
+@pytest.mark.parametrize("point", [*BEFORE_SWAP, *AFTER_LEXICAL_SWAP])
+def test_reindex_killed_keeps_a_serving_index_and_next_run_resumes(small_writable_settings, tmp_path, point):
+    settings = own_cache(small_writable_settings, tmp_path)
     # A document in the store that the index does not have yet, so reindex must embed it.
-    store = Store(small_writable_settings.paths.store)
+    store = Store(settings.paths.store)
     doc = Document("leiden", "fietsenstalling", "Fietsenstalling", "2021-05-05",
                    questions=[Question("1", f"Wanneer opent de fietsenstalling Lammenschans ({uuid.uuid4().hex})?",
-                                       "De fietsenstalling Lammenschans opent in september.")])
+                                       f"De fietsenstalling Lammenschans opent in september ({uuid.uuid4().hex}).")])
     store.upsert_document(doc, [UnitDraft(0, "question", 0, doc.questions[0].text),
                                 UnitDraft(0, "answer", 0, doc.questions[0].answer)])
-    serving = gen.current_id(small_writable_settings.home)
+    serving = gen.current_id(settings.home)
 
-    killed = run_driver(small_writable_settings, point, "reindex", "-q")
+    killed = run_driver(settings, point, "reindex", "-q")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert gen.current_id(small_writable_settings.home) == serving
-    assert search_sources(small_writable_settings, "scheefwonen sociale huurwoningen")[0] == "2020-02-03-sociaal-scheefwonen"
+    assert_killed_write_leaves_a_serving_generation(settings, point, serving, "fietsenstalling Lammenschans",
+                                                    "fietsenstalling")
 
-    finished = run_driver(small_writable_settings, "none", "reindex", "-q")
-    assert finished.returncode == 0, finished.stderr
-    assert search_sources(small_writable_settings, "fietsenstalling Lammenschans")[0] == "fietsenstalling"
+    assert_resumed(settings, point, ["reindex", "-q"])
+    assert search_sources(settings, "fietsenstalling Lammenschans")[0] == "fietsenstalling"
 
 
 @pytest.mark.model

@@ -41,7 +41,8 @@ def test_search_json_schema(indexed_settings, cli):
     result = cli("search", "vuurwerk verbod", "-k", "3", "--json", settings=indexed_settings)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"query", "results"} and data["query"] == "vuurwerk verbod"
+    assert set(data) == {"query", "dense_coverage", "results"} and data["query"] == "vuurwerk verbod"
+    assert data["dense_coverage"] == 1.0, "an index built whole"
     assert 1 <= len(data["results"]) <= 3
     for item in data["results"]:
         assert set(item) == {"score", "document", "question", "answer", "matched"}

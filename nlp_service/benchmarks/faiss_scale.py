@@ -41,6 +41,13 @@ MAX_BUILD_S = 420
 BUILD_GROWTH = {"flat": lambda r: r, "hnsw": lambda r: r * 1.2, "ivfpq": lambda r: r ** 1.25}
 
 Log = Callable[[str], None]
+#: what an approximate index must reach at the chosen setting (issue #19)
+TARGET_RECALL = 0.95
+TARGET_P95_MS = 20.0
+#: the search knob per approximate kind, and the values swept (one search per query each; the
+#: index is built once, so the sweep costs seconds against minutes of build)
+KNOBS = {"hnsw": ("ef_search", (64, 128, 256, 384, 512, 768, 1024, 1536, 2048)),
+         "ivfpq": ("nprobe", (8, 16, 32, 64, 128, 256))}
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,10 @@ class ScalePoint:
     recall_at_10: float  # against exact search
     ef_construction: int | None
     chosen_by_service: bool  # what choose_index_type picks at this size
+    #: an approximate index's recall/latency over its search knob (HNSW efSearch, IVF nprobe), and
+    #: the cheapest setting that meets the target (None: none does)
+    curve: tuple[dict, ...] = ()
+    target_setting: dict | None = None
 
 
 def nearest_neighbour_cosine(vectors: np.ndarray, sample: int = 500, seed: int = 0) -> float:
@@ -117,13 +128,37 @@ def measure(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarr
     build_s = time.perf_counter() - started
     memory = size_mib(index)
     latencies, found = timed_searches(index, queries)  # as the service searches: one thread
+    curve = sweep(index, vectors, queries, truth)
     index.search_threads = faiss.omp_get_max_threads()
     all_threads, _ = timed_searches(index, queries)
     del index
     return ScalePoint(kind, len(vectors), round(build_s, 2), round(memory, 1),
                       _ms(np.percentile(latencies, 50)), _ms(np.percentile(latencies, 95)),
                       _ms(np.percentile(all_threads, 50)), recall_at_k(vectors, queries, truth, found), ef,
-                      choose_index_type(len(vectors)) == kind)
+                      choose_index_type(len(vectors)) == kind, tuple(curve), cheapest_meeting_target(curve))
+
+
+def sweep(index: DenseIndex, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray) -> list[dict]:
+    """Recall@10 and latency (one thread, as the service) at each value of the index's search knob."""
+    if index.kind not in KNOBS:
+        return []
+    knob, values = KNOBS[index.kind]
+    before = getattr(index, knob)
+    curve = []
+    for value in values:
+        setattr(index, knob, value)
+        latencies, found = timed_searches(index, queries)
+        curve.append({knob: value, "recall_at_10": recall_at_k(vectors, queries, truth, found),
+                      "latency_p50_ms": _ms(np.percentile(latencies, 50)),
+                      "latency_p95_ms": _ms(np.percentile(latencies, 95))})
+    setattr(index, knob, before)
+    return curve
+
+
+def cheapest_meeting_target(curve: Sequence[dict], recall: float = TARGET_RECALL,
+                            p95_ms: float = TARGET_P95_MS) -> dict | None:
+    """The first (cheapest) point of the curve with recall >= ``recall`` at p95 <= ``p95_ms``."""
+    return next((p for p in curve if p["recall_at_10"] >= recall and p["latency_p95_ms"] <= p95_ms), None)
 
 
 def recall_at_k(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, found: Sequence[list[int]]) -> float:

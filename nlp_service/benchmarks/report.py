@@ -7,7 +7,7 @@ from pathlib import Path
 from ..evaluation.report import table
 from ..fsutil import atomic_save_figure, atomic_write_text, pyplot
 from ..index.dense import FLAT_MAX, HNSW_MAX
-from .faiss_scale import KINDS
+from .faiss_scale import KINDS, TARGET_P95_MS, TARGET_RECALL
 
 
 def write_outputs(result: dict, out_dir: Path, notes: str = "") -> dict[str, Path]:
@@ -105,6 +105,7 @@ def markdown(result: dict, paths: dict[str, Path], notes: str) -> str:
         "## Memory of the serving process\n\n" + _memory(result["server_memory"]),
         "## FAISS at scale\n\n" + _faiss(result["faiss"]) + f"\n\n![faiss]({paths['faiss_chart'].name})",
         "### The index-type rule\n\n" + _rule(result["faiss"]["rule"]),
+        "### Recall against latency of the approximate indexes\n\n" + _curves(result["faiss"]["points"]),
     ]
     if notes:
         parts.append(notes)
@@ -165,6 +166,23 @@ def _rule(rule: dict) -> str:
                      f"{FLAT_MAX:,} vectors an upload would wait about "
                      f"{FLAT_MAX / rule['hnsw_build_vectors_per_s']:.0f} s for it.")
     return " ".join(lines)
+
+
+def _curves(points: list[dict]) -> str:
+    """Each approximate index's recall/latency over its search knob, and the chosen point."""
+    parts = [f"The search knob swept on each built index (one thread per query); *chosen*: the cheapest "
+             f"setting with recall@10 >= {TARGET_RECALL} at p95 <= {TARGET_P95_MS:.0f} ms."]
+    for p in points:
+        if not p.get("curve"):
+            continue
+        knob = next(k for k in p["curve"][0] if k in ("ef_search", "nprobe"))
+        chosen = p.get("target_setting")
+        rows = [[c[knob], c["recall_at_10"], c["latency_p50_ms"], c["latency_p95_ms"],
+                 "chosen" if chosen and c[knob] == chosen[knob] else ""] for c in p["curve"]]
+        verdict = (f"chosen: {knob}={chosen[knob]}" if chosen else "no setting meets the target")
+        parts.append(f"**{p['kind']}, {p['vectors']:,} vectors** ({verdict})\n\n"
+                     + table([knob, "recall@10", "p50 ms", "p95 ms", ""], rows))
+    return "\n\n".join(parts)
 
 
 def _faiss(f: dict) -> str:

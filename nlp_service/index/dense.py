@@ -64,6 +64,10 @@ class DenseIndex:
     def __init__(self, index: faiss.Index, kind: str):
         self.index = index
         self.kind = kind
+        #: the search-time knob of an approximate index (HNSW efSearch, IVF nprobe): the benchmark
+        #: sweeps it for its recall/latency curve
+        self.ef_search = HNSW_EF
+        self.nprobe = IVF_NPROBE
 
     @classmethod
     def build(cls, vectors: np.ndarray, ids: np.ndarray, dim: int, kind: str | None = None) -> "DenseIndex":
@@ -102,10 +106,10 @@ class DenseIndex:
             # candidates. Visit proportionally more, so about as many allowed ones are seen.
             widen = len(self) / max(len(allowed_ids), 1)
         if self.kind == "hnsw":
-            return faiss.SearchParametersHNSW(sel=selector, efSearch=int(min(HNSW_EF_MAX, max(HNSW_EF, n) * widen)))
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=int(min(HNSW_EF_MAX, max(self.ef_search, n) * widen)))
         if self.kind == "ivfpq":
             nlist = faiss.extract_index_ivf(faiss.downcast_index(self.index.index)).nlist
-            return faiss.SearchParametersIVF(sel=selector, nprobe=int(min(nlist, IVF_NPROBE * widen)))
+            return faiss.SearchParametersIVF(sel=selector, nprobe=int(min(nlist, self.nprobe * widen)))
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
     def write(self, path: Path) -> None:

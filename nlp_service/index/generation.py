@@ -15,6 +15,7 @@ manifest before use, so a torn or foreign file is reported, never loaded.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -53,6 +54,16 @@ class Manifest:
     files: dict  # name -> {"size": int, "sha256": str}
     store_revision: int = 0  # the store revision the index was built from
     units_recipe: int = 0  # the rules units and index terms were made by (units.UNITS_RECIPE); 0 = not recorded
+    #: units with a vector in the dense index; the lexical index holds all ``units``. Fewer while
+    #: an ingest embeds in the background (lexical first); -1 = not recorded (built whole)
+    dense_units: int = -1
+
+    @property
+    def dense_coverage(self) -> float:
+        """The share of the units that dense search can find, 0 to 1."""
+        if self.dense_units < 0 or self.units == 0:
+            return 1.0
+        return min(1.0, self.dense_units / self.units)
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
@@ -86,21 +97,35 @@ def write_generation(
     dense_kind: str | None = None,
     store_revision: int = 0,
     units_recipe: int = 0,
+    dense_ids: np.ndarray | None = None,
+    lexical_from: Manifest | None = None,
 ) -> str:
-    """Build a complete generation folder (not yet serving); returns its id."""
+    """Build a complete generation folder (not yet serving); returns its id.
+
+    ``vectors`` belong to ``dense_ids`` (default: all ``unit_ids``): while an ingest embeds in
+    the background only some units have one. ``lexical_from``: a complete generation whose
+    lexical index holds exactly these units (same store revision and units recipe); its file is
+    hard-linked instead of rebuilt (generations never change a file), so a swap that only adds
+    vectors costs the dense index alone.
+    """
     gen_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
     final = generations_dir(home) / gen_id
     tmp = final.with_name(gen_id + ".tmp")
     tmp.mkdir(parents=True)
-    dense = DenseIndex.build(vectors, unit_ids, dim=vectors.shape[1], kind=dense_kind)
+    dense_ids = unit_ids if dense_ids is None else dense_ids
+    dense = DenseIndex.build(vectors, dense_ids, dim=vectors.shape[1], kind=dense_kind)
     dense.write(tmp / DENSE_FILE)
-    LexicalIndex.build(tmp / LEXICAL_FILE, unit_texts)
     files = {}
+    if lexical_from is not None:
+        os.link(generations_dir(home) / lexical_from.id / LEXICAL_FILE, tmp / LEXICAL_FILE)
+        files[LEXICAL_FILE] = lexical_from.files[LEXICAL_FILE]
+    else:
+        LexicalIndex.build(tmp / LEXICAL_FILE, unit_texts)
     for name in (DENSE_FILE, LEXICAL_FILE):
         fsync_path(tmp / name)
-        files[name] = {"size": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)}
+        files.setdefault(name, {"size": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)})
     manifest = Manifest(gen_id, FORMAT_VERSION, time.time(), model_id, int(vectors.shape[1]),
-                        dense.kind, int(len(unit_ids)), files, store_revision, units_recipe)
+                        dense.kind, int(len(unit_ids)), files, store_revision, units_recipe, int(len(dense_ids)))
     atomic_write_text(tmp / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2))
     fsync_path(tmp)
     tmp.rename(final)
@@ -165,8 +190,15 @@ class Generation:
             conn = self._local.conn = self.lexical.connect()
         return conn
 
+    @property
+    def dense_coverage(self) -> float:
+        return self.manifest.dense_coverage
+
     @classmethod
-    def load(cls, home: Path) -> "Generation":
+    def load(cls, home: Path, previous: "Generation | None" = None) -> "Generation":
+        """The serving generation, verified. A file that is the very file ``previous`` (loaded and
+        verified) holds, hard-linked, is not hashed again: a swap that only added vectors costs
+        the server the dense file alone."""
         gen_id = current_id(home)
         if gen_id is None:
             raise IndexUnavailableError(
@@ -179,7 +211,9 @@ class Generation:
                 f"index {folder} has format {manifest.format}, expected {FORMAT_VERSION}: run `nlp-service reindex`"
             )
         for name, expected in manifest.files.items():
-            verify_file(folder / name, expected)
+            if not (previous is not None and same_file(previous.folder / name, folder / name)
+                    and previous.manifest.files.get(name) == expected):
+                verify_file(folder / name, expected)
         try:
             dense = DenseIndex.read(folder / DENSE_FILE, manifest.dense_kind)
         except RuntimeError as exc:  # FAISS raises RuntimeError on unreadable files
@@ -187,6 +221,15 @@ class Generation:
                 f"index file {folder / DENSE_FILE} cannot be read ({exc}): run `nlp-service reindex`"
             ) from None
         return cls(folder, manifest, dense, LexicalIndex(folder / LEXICAL_FILE))
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` are links to one file (a generation's lexical index reused)."""
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def verify_file(path: Path, expected: dict) -> None:
