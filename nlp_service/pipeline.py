@@ -9,6 +9,7 @@ at bounded intervals, in the foreground (the command line) or in the server's ba
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -58,8 +59,8 @@ class IngestReport:
 
     def summary(self) -> str:
         later = f"; {self.pending} texts to embed in the background" if self.pending else ""
-        swaps = (f"; {len(self.swap_seconds)} index swaps of at most {max(self.swap_seconds):.2f} s"
-                 if len(self.swap_seconds) > 1 else "")
+        swaps = (f"; {len(self.swap_seconds)} index swaps (median {statistics.median(self.swap_seconds):.2f} s, "
+                 f"at most {max(self.swap_seconds):.2f} s)" if len(self.swap_seconds) > 1 else "")
         return (
             f"{self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
             f"{len(self.failed)} failed; {self.units} units indexed ({self.embedded} newly embedded) "
@@ -156,13 +157,13 @@ class Indexer:
                 self._index(IngestReport(), progress=False, embed=True, lexical=True)
         return deleted
 
-    def start_fill(self, encoder: Encoder | None = None) -> DenseFill | None:
-        """The fill the serving generation needs, or None when it is complete. Hold ``writing``."""
-        encoder = encoder or self.encoder
+    def start_fill(self, encoder: Callable[[], Encoder] | None = None) -> DenseFill | None:
+        """The fill the serving generation needs, embedding with ``encoder`` (made only then;
+        default the indexer's), or None when it is complete. Hold ``writing``."""
         if generation.serving_manifest(self.settings.home) is None or not fill_needed(
-                self.settings, self.store, encoder.model_id):
+                self.settings, self.store, self.encoder.model_id):
             return None
-        return DenseFill(self.settings, self.store, encoder)
+        return DenseFill(self.settings, self.store, encoder() if encoder else self.encoder)
 
     def _index(self, report: IngestReport, progress: bool, embed: bool, lexical: bool) -> None:
         """Swap in the lexical index with the cached vectors (when ``lexical``), then embed the rest."""

@@ -234,7 +234,7 @@ class BackgroundEmbedder:
                     if fill is None or not fill.is_current():
                         if fill is not None:
                             fill.close()
-                        fill = self.indexer.start_fill(self._encoder())
+                        fill = self.indexer.start_fill(self._encoder)
                         if fill is None:
                             return
                     if fill.done:

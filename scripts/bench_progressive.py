@@ -37,6 +37,7 @@ from nlp_service.evaluation.datasets import load_belgian  # noqa: E402
 from nlp_service.fsutil import atomic_write_report  # noqa: E402
 from nlp_service.home import Home  # noqa: E402
 from nlp_service.index import generation as gen  # noqa: E402
+from nlp_service.nlp import index_terms  # noqa: E402
 from nlp_service.service import Service  # noqa: E402
 
 TARGET_FIRST_SEARCH_S = 90
@@ -61,6 +62,7 @@ def main() -> int:
     queries = query_sets(load_belgian(settings.data_dir))["title"]
     reader = Service(settings)
     reader.encoder.encode_queries(["opwarmen"])  # a server has its model loaded before the first visitor
+    index_terms("opwarmen")  # and its lexical analysis (spaCy, simplemma: seconds on first use)
     run = Run(args.out, settings.swap_seconds)
     writer = start_writer(home, settings, paths)
     run.figures["writer_pid"] = writer.pid

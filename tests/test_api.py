@@ -231,7 +231,8 @@ def test_health_reports_index_documents_and_model(base_url, service):
 
     data = call(base_url, "/health").json()
     assert data["status"] == "ok"
-    assert set(data) == {"status", "index", "documents", "units", "model_id"}  # the documented fields
+    assert set(data) == {"status", "index", "documents", "units", "model_id", "dense_coverage"}  # the documented fields
+    assert data["dense_coverage"] == 1.0, "an index built whole"
     # documents and units against independent sources: /api/stats and a direct SQL count on the store file
     stats = call(base_url, "/api/stats").json()
     with sqlite3.connect(f"file:{service.settings.paths.store}?mode=ro", uri=True) as conn:

@@ -165,3 +165,18 @@ def test_watch_ingests_a_folder_when_it_changes(small_writable_settings, service
     assert len(lines) == 2, lines  # the first poll, then the one after the new file; unchanged polls do nothing
     assert "1 added" in lines[0] and "1 added, 0 replaced, 1 unchanged" in lines[1]
     assert top_ids(writer, "kwallenplaag Kwallenwijk", mode="lexical", k=1)
+
+
+def test_ingest_no_embed_returns_lexically_searchable_and_the_next_ingest_embeds(small_writable_settings, tmp_path,
+                                                                                 cli):
+    settings = small_writable_settings.replace(cache_file=str(tmp_path / "cache.sqlite"))
+    letter = tmp_path / "inbox" / "2021-05-05-kwallen.txt"
+    letter.parent.mkdir()
+    letter.write_text(UPLOAD.format(word="Strandwijk"), encoding="utf-8")
+    first = cli("ingest", "-q", "--no-embed", letter, settings=settings)
+    assert first.exit_code == 0 and "texts to embed in the background" in first.output, first.output
+    assert gen.serving_manifest(settings.home).dense_coverage == 0.0, "an empty cache: nothing embedded yet"
+    assert top_ids(Service(settings), "kwallenplaag Strandwijk", mode="lexical", k=1)
+    second = cli("ingest", "-q", letter, settings=settings)
+    assert "1 unchanged" in second.output and "(0 newly embedded)" not in second.output, second.output
+    assert gen.serving_manifest(settings.home).dense_coverage == 1.0
