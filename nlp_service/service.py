@@ -183,7 +183,8 @@ class Service:
     def migrate(self) -> list[int]:
         """Upgrade the store's schema; returns the versions reached (none: it was up to date)."""
         store = Store(self.home.store, upgrade=True)
+        self.close()
         with self._lock:  # the parts made over the store before it was upgraded go with it
-            self._parts = {name: part for name, part in self._parts.items() if name == "encoder"}
+            self._parts = {name: part for name, part in self._parts.items() if name in ("encoder", "background_encoder")}
             self._parts["store"] = store
         return store.migrated

@@ -105,11 +105,15 @@ def size_mib(index: DenseIndex) -> float:
         return path.stat().st_size / 2 ** 20
 
 
-def build(kind: str, vectors: np.ndarray, seed: int = 0) -> tuple[DenseIndex, int | None]:
+def build(kind: str, vectors: np.ndarray, seed: int = 0,
+          ef_construction: int | None = None) -> tuple[DenseIndex, int | None]:
+    """``ef_construction``: HNSW's, default the service's (LARGE_EF_CONSTRUCTION above LARGE_BUILD)."""
     base = empty_index(kind, vectors.shape[1], len(vectors))
     ef = None
     if kind == "hnsw":
-        if len(vectors) > LARGE_BUILD:
+        if ef_construction:
+            base.hnsw.efConstruction = ef_construction
+        elif len(vectors) > LARGE_BUILD:
             base.hnsw.efConstruction = LARGE_EF_CONSTRUCTION
         ef = base.hnsw.efConstruction
     if kind == "ivfpq":
@@ -122,9 +126,10 @@ def build(kind: str, vectors: np.ndarray, seed: int = 0) -> tuple[DenseIndex, in
     return DenseIndex(index, kind), ef
 
 
-def measure(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray) -> ScalePoint:
+def measure(kind: str, vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray,
+            ef_construction: int | None = None) -> ScalePoint:
     started = time.perf_counter()
-    index, ef = build(kind, vectors)
+    index, ef = build(kind, vectors, ef_construction=ef_construction)
     build_s = time.perf_counter() - started
     memory = size_mib(index)
     latencies, found = timed_searches(index, queries)  # as the service searches: one thread

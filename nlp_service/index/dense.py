@@ -12,6 +12,7 @@ import numpy as np
 # docs/benchmarks.md for the measurements behind the thresholds.
 FLAT_MAX = 200_000
 HNSW_MAX = 2_000_000
+HNSW_EF_CONSTRUCTION = 80  # candidates HNSW keeps while it links a new vector (graph quality)
 HNSW_EF = 128  # candidates HNSW keeps while searching (recall 0.86-0.97 at 10k-1M, docs/benchmarks.md)
 HNSW_EF_MAX = 4096  # the most a filtered search widens it to
 IVF_NPROBE = 32  # inverted lists an IVF-PQ search visits
@@ -32,7 +33,7 @@ def empty_index(kind: str, dim: int, n_train: int) -> faiss.Index:
         return faiss.IndexFlatIP(dim)
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         return index
     if kind == "ivfpq":
         nlist = max(1, min(4096, int(4 * np.sqrt(max(n_train, 1)))))
