@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..evaluation.report import table
 from ..fsutil import atomic_save_figure, atomic_write_text, pyplot
-from ..index.dense import FLAT_MAX, HNSW_MAX
+from ..index.dense import FLAT_MAX, HNSW_EF, HNSW_MAX
 from .faiss_scale import KINDS, TARGET_P95_MS, TARGET_RECALL
 
 
@@ -195,7 +195,7 @@ def _faiss(f: dict) -> str:
             f"each. Latency p50/p95 on one OpenMP thread per query, as the service searches "
             f"(`DenseIndex.search_threads`); *all threads*: the same searches on FAISS's default "
             f"({f['threads']}). Recall@10 against exact search (a tie with the 10th exact hit counts). "
-            f"Service parameters: HNSW M=32, efSearch=128; IVF-PQ nlist=4·√n, 48×8-bit codes, "
+            f"Service parameters: HNSW M=32, efSearch={HNSW_EF}; IVF-PQ nlist=4·√n, 48×8-bit codes, "
             f"nprobe=32 (trained with 10 k-means iterations on 39 points per list). Memory: the index as "
             f"written (what the service loads), `IndexIDMap2` included. *(chosen)*: what `choose_index_type` "
             f"picks at that size "
