@@ -27,7 +27,7 @@ import numpy as np
 from .config import Settings
 from .embedding import EmbeddingCache, Encoder
 from .index import generation
-from .locking import WriterBusyError
+from .locking import BACKGROUND_PURPOSE, WriterBusyError
 from .store import Store
 from .units import UNITS_RECIPE
 
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 FILL_BATCH = 128
 #: how long the background thread waits before it tries again when another process holds the lock
 BUSY_RETRY_S = 5.0
+#: the pause between two batches without the write lock: a writer of another process (an ingest
+#: run by cron) polls for it every 50 ms and takes its turn
+BETWEEN_BATCHES_S = 0.2
 #: nice value of the background thread (and of the encoder threads it starts): searches come first
 BACKGROUND_NICE = 10
 
@@ -229,8 +232,8 @@ class BackgroundEmbedder:
     def _fill_all(self) -> None:
         fill: DenseFill | None = None
         try:
-            while not self._stopping.is_set():
-                with self.indexer.writing("embedding in the background"):
+            while not self._stopping.wait(BETWEEN_BATCHES_S):
+                with self.indexer.writing(BACKGROUND_PURPOSE):
                     if fill is None or not fill.is_current():
                         if fill is not None:
                             fill.close()

@@ -187,6 +187,28 @@ def test_second_writer_is_refused_with_a_clear_message(small_writable_settings, 
     assert Service(small_writable_settings).reindex().generation
 
 
+def test_a_writer_waits_for_the_background_embeddings_turn(tmp_path):
+    """The server's background embedding lets go of the lock between two batches: an ingest of
+    another process waits for that turn instead of being refused for the whole fill."""
+    from nlp_service.locking import BACKGROUND_PURPOSE
+
+    taken = threading.Event()
+
+    def one_batch():
+        with WriteLock(tmp_path, BACKGROUND_PURPOSE):
+            taken.set()
+            time.sleep(0.5)
+
+    batch = threading.Thread(target=one_batch)
+    batch.start()
+    taken.wait(5)
+    started = time.monotonic()
+    with WriteLock(tmp_path, "ingest"):
+        waited = time.monotonic() - started
+    batch.join()
+    assert 0.2 < waited < 5
+
+
 # --- bad homes, caches and settings: one line, nothing stored is touched -----
 
 
