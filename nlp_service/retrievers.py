@@ -53,6 +53,8 @@ class DenseRetriever:
 
     def __init__(self, generation: Generation, encoder: Callable[[], Encoder], timings: dict[str, float]):
         self.generation, self.encoder, self.timings = generation, encoder, timings
+        #: the query's embedding, kept for the relevance floor (cosines of results BM25 alone found)
+        self.query_vector = None
 
     def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
         from .index.generation import IndexUnavailableError
@@ -65,7 +67,7 @@ class DenseRetriever:
                 f"the index was built with {self.generation.manifest.model_id}, but queries are encoded with "
                 f"{encoder.model_id}: run `nlp-service reindex`")
         started = time.perf_counter()
-        vector = encoder.encode_queries([query])[0]
+        vector = self.query_vector = encoder.encode_queries([query])[0]
         encoded = time.perf_counter()
         found = self.generation.dense.search(vector, n, allowed)
         self.timings["encode_ms"] = (encoded - started) * 1000

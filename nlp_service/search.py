@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import nlp
 from .config import Settings
 from .embedding import Encoder
 from .errors import InvalidRequest
@@ -66,6 +67,10 @@ class SearchRequest:
     sort: str = SORTS[0]
 
 
+#: a result above the relevance floor is a direct match, below it a related one
+DIRECT, RELATED = "direct", "related"
+
+
 @dataclass
 class SearchResult:
     score: float
@@ -78,10 +83,13 @@ class SearchResult:
     #: which unit matched: "intro" (the letter's title and introduction) counts as the question in
     #: ``matched`` (the JSON schema's two values); the page names it apart
     matched_unit: str = ""
+    #: cosine similarity of the query and the matched text (None: the index cannot tell)
+    similarity: float | None = None
+    match: str = RELATED
 
     def to_dict(self, with_snippet: bool = False) -> dict:
-        data = {"score": round(self.score, 6), "document": self.document, "question": self.question,
-                "answer": self.answer, "matched": self.matched}
+        data = {"score": round(self.score, 6), "match": self.match, "document": self.document,
+                "question": self.question, "answer": self.answer, "matched": self.matched}
         if with_snippet:
             data["snippet"] = self.snippet
         return data
@@ -92,9 +100,38 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     timings_ms: dict[str, float]
+    #: letters holding a direct match among all the candidates (not only the ``k`` returned)
+    direct_documents: int = 0
 
     def to_dict(self, with_snippet: bool = False) -> dict:
-        return {"query": self.query, "results": [r.to_dict(with_snippet) for r in self.results]}
+        return {"query": self.query, "direct_documents": self.direct_documents,
+                "results": [r.to_dict(with_snippet) for r in self.results]}
+
+
+@dataclass
+class Ranked:
+    """A request's fused units, with what the relevance floor needs to judge them."""
+
+    units: Ranking  # (unit id, fusion score), best first
+    generation: gen.Generation
+    cosines: dict[int, float]  # the dense retriever's scores (cosines), where it ran
+    query_vector: object = None  # the query's embedding, where the dense retriever ran
+
+
+def term_coverage(query: str, text: str) -> float:
+    """Share of the query's distinct index terms (lemmatised, stemmed, stop words out) in ``text``."""
+    wanted = set(nlp.index_terms(query))
+    if not wanted:
+        return 0.0
+    return len(wanted & set(nlp.index_terms(text))) / len(wanted)
+
+
+def order_by_date(results: list[SearchResult]) -> list[SearchResult]:
+    """The direct matches newest first, then the related results in order of relevance:
+    sorting by date never lets the newest letters of the whole index push out the relevant ones."""
+    direct = sorted((r for r in results if r.match == DIRECT), key=lambda r: r.document["submitted"] or "",
+                    reverse=True)
+    return direct + [r for r in results if r.match != DIRECT]
 
 
 def parse_date(value: str | None, name: str) -> str | None:
@@ -183,14 +220,46 @@ class SearchEngine:
         return {"lexical": lexical, "dense": self.settings.weight_dense}
 
     def rank_units(self, request: SearchRequest, timings: dict[str, float] | None = None,
-                   exclude_document: int | None = None) -> Ranking:
+                   exclude_document: int | None = None) -> Ranked:
         """Fused (unit id, score) best first, before grouping."""
-        rankings = self.candidate_rankings(request, timings)
+        generation = self.generation()
+        retrievers = self._retrievers(request, generation, timings)
+        rankings = self._run(retrievers, request)
         ranked = rankings[request.mode] if request.mode in rankings else self.fuse(rankings, request.query)
         if exclude_document is not None:
             units = self.store.get_units(uid for uid, _ in ranked)
             ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
-        return ranked
+        dense = next((r for r in retrievers if r.name == "dense"), None)
+        return Ranked(ranked, generation, dict(rankings.get("dense", ())),
+                      None if dense is None else dense.query_vector)
+
+    def is_short(self, query: str) -> bool:
+        return len(query.split()) <= self.settings.short_query_words
+
+    def floor_for(self, query: str) -> float:
+        """The relevance floor (cosine) for this kind of query: a typed one or a pasted question."""
+        return self.settings.match_floor_short if self.is_short(query) else self.settings.match_floor
+
+    def judge(self, query: str, similarity: float | None, text: str) -> str:
+        """Direct or related: the matched text is close enough to the query (cosine at least the
+        floor) and, for a few typed words, holds enough of them (docs/match-floor.md)."""
+        if similarity is None or similarity < self.floor_for(query):
+            return RELATED
+        if self.is_short(query) and term_coverage(query, text) < self.settings.match_coverage_short:
+            return RELATED
+        return DIRECT
+
+    def similarities(self, ranked: Ranked, unit_ids: list[int], query: str) -> dict[int, float]:
+        """Cosine of the query with each unit: the dense retriever's own score where it found the
+        unit, else from the unit's stored vector (BM25 alone found it, or a lexical search)."""
+        known = {uid: ranked.cosines[uid] for uid in unit_ids if uid in ranked.cosines}
+        missing = [uid for uid in unit_ids if uid not in known]
+        if missing:
+            vector = ranked.query_vector
+            if vector is None:
+                vector = self.encoder.encode_queries([query])[0]
+            known.update(ranked.generation.dense.similarities(vector, missing))
+        return known
 
     def fuse(self, rankings: dict[str, Ranking], query: str) -> Ranking:
         """RRF of the retrievers' candidate lists with the weights this query gets."""
@@ -220,44 +289,55 @@ class SearchEngine:
 
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
         """
+        return self._run(self._retrievers(request, self.generation(), timings), request)
+
+    def _retrievers(self, request: SearchRequest, generation: gen.Generation,
+                    timings: dict[str, float] | None) -> list:
         timings = {} if timings is None else timings
-        generation = self.generation()
+        return [RETRIEVERS[name](generation, self._encoder, timings) for name in retrievers_for(request.mode)]
+
+    def _run(self, retrievers: list, request: SearchRequest) -> dict[str, Ranking]:
         allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        retrievers = [RETRIEVERS[name](generation, self._encoder, timings) for name in retrievers_for(request.mode)]
         return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         ranked = self.rank_units(request, timings)
-        results = self._results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
+        # every candidate is judged, so the page can say how many letters match, and sorting by
+        # date can pick the newest among all the direct matches
+        results = self._results(ranked, request, limit=self.settings.candidates)
+        direct_documents = len({r.document["id"] for r in results if r.match == DIRECT})
         if request.sort == "date":
-            results.sort(key=lambda r: r.document["submitted"] or "", reverse=True)
-            results = results[: request.k]
+            results = order_by_date(results)
+        results = results[: request.k]
+        for result in results:  # only what is shown needs its excerpt
+            result.snippet = snippet(result.matched_text, request.query)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
-        return SearchResponse(request.query, results, timings)
+        return SearchResponse(request.query, results, timings, direct_documents)
 
-    def _results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
-        units = self.store.get_units(uid for uid, _ in ranked)
-        ranked = [(uid, s) for uid, s in ranked if uid in units]  # a unit deleted since the index was built
-        grouped = group_results(ranked, lambda u: units[u].question_id, lambda u: units[u].document_id,
+    def _results(self, ranked: Ranked, request: SearchRequest, limit: int) -> list[SearchResult]:
+        units = self.store.get_units(uid for uid, _ in ranked.units)
+        kept = [(uid, s) for uid, s in ranked.units if uid in units]  # a unit deleted since the index was built
+        grouped = group_results(kept, lambda u: units[u].question_id, lambda u: units[u].document_id,
                                 limit=limit, per_document=self.settings.per_document)
         questions = self.store.get_questions(units[u].question_id for u, _ in grouped)
         documents = self.store.get_documents(units[u].document_id for u, _ in grouped)
+        cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
         results = []
         for unit_id, score in grouped:
             unit: Unit = units[unit_id]
             stored_q = questions[unit.question_id]
-            matched = "answer" if unit.kind == "answer" else "question"
             results.append(SearchResult(
                 score=score,
                 document=document_card(documents[unit.document_id]),
                 question={"id": stored_q.id, "number": stored_q.question.number, "text": stored_q.question.text},
                 answer=stored_q.question.answer,
-                matched=matched,
+                matched="answer" if unit.kind == "answer" else "question",
                 matched_text=unit.text,
-                snippet=snippet(unit.text, request.query),
                 matched_unit=unit.kind,
+                similarity=cosines.get(unit_id),
+                match=self.judge(request.query, cosines.get(unit_id), unit.text),
             ))
         return results
 
