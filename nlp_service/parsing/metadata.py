@@ -69,6 +69,16 @@ def _add(items: list[str], *values: str) -> None:
             items.append(value)
 
 
+#: what no party name holds: a question mark, quotes, brackets (a footnote or a sentence read as a party)
+_NOT_IN_PARTY = re.compile(r"[?«»“”\"():;]")
+MAX_PARTY_WORDS = 4  # "Nieuw Sociaal Contract", "Partij voor de Dieren"
+
+
+def _add_parties(items: list[str], *values: str) -> None:
+    """Party names only: extraction junk ("Shell?1 2", "beheerd»?1") is left out."""
+    _add(items, *(v for v in values if not _NOT_IN_PARTY.search(v) and len(v.split()) <= MAX_PARTY_WORDS))
+
+
 def split_names_and_parties(text: str) -> tuple[list[str], list[str]]:
     """``"A (X) en B (Y)"``, ``"A en B (beiden X)"``, ``"A, B en C"`` -> names, parties."""
     authors: list[str] = []
@@ -76,7 +86,7 @@ def split_names_and_parties(text: str) -> tuple[list[str], list[str]]:
     cursor = 0
     for match in _NAME_PARTY.finditer(text):
         _add(authors, *_names(match.group("names")))
-        _add(parties, _GROUP_WORDS.sub("", match.group("party").strip()))
+        _add_parties(parties, _GROUP_WORDS.sub("", match.group("party").strip()))
         cursor = match.end()
     _add(authors, *_names(text[cursor:]))
     return authors, parties
@@ -105,7 +115,7 @@ def from_labels(text: str) -> Metadata:
             _add(meta.authors, *authors)
             _add(meta.parties, *parties)
         elif label in _LABELS["parties"]:
-            _add(meta.parties, *_NAME_SPLIT.split(value))
+            _add_parties(meta.parties, *_NAME_SPLIT.split(value))
         elif label in _LABELS["title"] and not meta.title:
             meta.title = value
     return meta
@@ -133,9 +143,9 @@ def from_signature(lines: list[str], known_authors: list[str]) -> Metadata:
         if _NAME_PARTY.fullmatch(line.strip()):
             authors, parties = split_names_and_parties(line)
             _add(meta.authors, *authors)
-            _add(meta.parties, *parties)
+            _add_parties(meta.parties, *parties)
         elif line in known_authors or (not known_authors and not meta.authors):
             _add(meta.authors, line)
         else:
-            _add(meta.parties, line)
+            _add_parties(meta.parties, line)
     return meta
