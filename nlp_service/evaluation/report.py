@@ -201,11 +201,11 @@ def _floor_section(floors: dict) -> str:
     header = ["floor", "coverage", "precision", "relevant kept", "F0.5", "direct / query", "no direct match"]
 
     def row(label: str, p: dict) -> list:
-        return [label + f" {p['floor']:.2f}", f"{p['coverage']:.2f}", p["direct_precision"], p["relevant_kept"],
+        return [label if label == "no floor" else f"{label} {p['floor']:.2f}".strip(), f"{p['coverage']:.2f}", p["direct_precision"], p["relevant_kept"],
                 p["f0.5"], f"{p['direct_per_query']:.1f}", f"{p['queries_without_direct']} of {p['queries']}"]
 
     for name, floor in floors.items():
-        summary = [row("none", floor["without_floor"]), row("service", floor["service"]),
+        summary = [row("no floor", floor["without_floor"]), row("service", floor["service"]),
                    row("best", floor["best"])]
         grid = [row("", p) for p in floor["grid"]]
         parts.append(f"### {name}\n\n" + table(header, summary) + "\n\n<details><summary>The whole grid</summary>\n\n"
