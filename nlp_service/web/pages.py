@@ -1,7 +1,7 @@
 """The server-rendered pages: search, a document, a question with its precedents."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 
 from ..search import QueryError
 from .context import service, settings
@@ -42,7 +42,7 @@ def index() -> tuple[str, int]:
     html = render_template("index.html", params=params, results=results, error=error,
                            error_fields=ERROR_FIELDS.get(error_field, ()), active_filters=active_filters(params),
                            more_url=None if results is None else more_results_url(params, results, settings().max_k),
-                           all_collections_url=all_collections_url(params),
+                           all_collections_url=all_collections_url(params), unfiltered_url=unfiltered_url(params),
                            **service().filter_options(), **service().coverage())
     return html, 400 if error else 200
 
@@ -63,6 +63,11 @@ def all_collections_url(params: dict[str, str]) -> str | None:
     if not default or params.get("source") != default or not params.get("q"):
         return None
     return search_url({**params, "source": ""})
+
+
+def unfiltered_url(params: dict[str, str]) -> str:
+    """The same words without any filter (in every collection, also when a default one is set)."""
+    return url_for("pages.index", q=params.get("q"), **({"source": ""} if settings().default_collection else {}))
 
 
 def active_filters(params: dict[str, str]) -> list[tuple[str, str]]:
