@@ -77,7 +77,7 @@ def test_search_finds_the_leiden_document_first(base_url):
     assert data["query"] == LEIDEN_QUERY
     first = data["results"][0]
     assert first["document"]["source"] == "leiden"
-    assert set(first) == {"score", "document", "question", "answer", "matched", "snippet"}
+    assert set(first) == {"score", "match", "document", "question", "answer", "matched", "snippet"}
     assert {"id", "number", "text"} <= set(first["question"])
     assert "<mark>" in first["snippet"]
 
@@ -446,7 +446,7 @@ def assert_answers_the_request(params: dict, data: dict) -> None:
     results = data["results"]
     assert len(results) <= int(params.get("k") or 10)
     for result in results:
-        assert set(result) == {"score", "document", "question", "answer", "matched", "snippet"}
+        assert set(result) == {"score", "match", "document", "question", "answer", "matched", "snippet"}
         document = result["document"]
         if (params.get("source") or "").strip():
             assert document["source"] == params["source"].strip()
