@@ -210,7 +210,7 @@ def _print_result(rank: int, result) -> None:
     people = ", ".join(doc["authors"] + [f"({p})" for p in doc["parties"]])
     click.secho(f"{rank}. [{doc['source']}] {doc['title'] or doc['external_id']}", bold=True)
     click.echo(f"   {doc['submitted'] or 'datum onbekend'}  {people}  score {result.score:.4f}  "
-               f"(document {doc['id']}, matched {result.matched})")
+               f"(document {doc['id']}, matched {result.matched}, {result.match})")
     click.echo(f"   Vraag {result.question['number']}: {_shorten(result.question['text'])}")
     click.echo(f"   Antwoord: {_shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
 
