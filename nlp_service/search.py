@@ -118,12 +118,11 @@ class Ranked:
     query_vector: object = None  # the query's embedding, where the dense retriever ran
 
 
-def term_coverage(query: str, text: str) -> float:
+def term_coverage(query_terms: set[str], text: str) -> float:
     """Share of the query's distinct index terms (lemmatised, stemmed, stop words out) in ``text``."""
-    wanted = set(nlp.index_terms(query))
-    if not wanted:
+    if not query_terms:
         return 0.0
-    return len(wanted & set(nlp.index_terms(text))) / len(wanted)
+    return len(query_terms & set(nlp.index_terms(text))) / len(query_terms)
 
 
 def order_by_date(results: list[SearchResult]) -> list[SearchResult]:
@@ -240,12 +239,13 @@ class SearchEngine:
         """The relevance floor (cosine) for this kind of query: a typed one or a pasted question."""
         return self.settings.match_floor_short if self.is_short(query) else self.settings.match_floor
 
-    def judge(self, query: str, similarity: float | None, text: str) -> str:
+    def judge(self, query: str, similarity: float | None, text: str, query_terms: set[str]) -> str:
         """Direct or related: the matched text is close enough to the query (cosine at least the
-        floor) and, for a few typed words, holds enough of them (docs/match-floor.md)."""
+        floor) and, for a few typed words (``query_terms``: their index terms), holds enough of
+        them (docs/match-floor.md)."""
         if similarity is None or similarity < self.floor_for(query):
             return RELATED
-        if self.is_short(query) and term_coverage(query, text) < self.settings.match_coverage_short:
+        if self.is_short(query) and term_coverage(query_terms, text) < self.settings.match_coverage_short:
             return RELATED
         return DIRECT
 
@@ -324,6 +324,7 @@ class SearchEngine:
         questions = self.store.get_questions(units[u].question_id for u, _ in grouped)
         documents = self.store.get_documents(units[u].document_id for u, _ in grouped)
         cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
+        query_terms = set(nlp.index_terms(request.query))
         results = []
         for unit_id, score in grouped:
             unit: Unit = units[unit_id]
@@ -337,7 +338,7 @@ class SearchEngine:
                 matched_text=unit.text,
                 matched_unit=unit.kind,
                 similarity=cosines.get(unit_id),
-                match=self.judge(request.query, cosines.get(unit_id), unit.text),
+                match=self.judge(request.query, cosines.get(unit_id), unit.text, query_terms),
             ))
         return results
 

@@ -122,6 +122,9 @@ def test_a_result_leads_to_its_document_with_the_words_marked_and_a_way_back(cli
     assert ('href="/?q=scheefwonen&amp;party=Partij+Sleutelstad#brief-1">← Terug naar de zoekresultaten'
             in document_page)
     assert "Terug naar de zoekresultaten" not in page(client, f"/documents/{hit.document['id']}")
+    question_page = page(client, f"/questions/{hit.question['id']}", q="scheefwonen", party="Partij Sleutelstad", pos=1)
+    assert 'href="/?q=scheefwonen&amp;party=Partij+Sleutelstad#brief-1">← Terug naar de zoekresultaten' in question_page
+    assert 'class="site-search"' in question_page, "a new search from a question page"
 
 
 def test_wrong_method_on_a_page_is_405(base_url):
