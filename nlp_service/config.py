@@ -79,10 +79,10 @@ class Settings:
     #: with the query is a direct match, below it a related one (chosen on the evaluation
     #: data, docs/match-floor.md); pasted questions and short typed queries apart, like the weights
     match_floor: float = field(default_factory=lambda: _env_float("MATCH_FLOOR", 0.88))
-    match_floor_short: float = field(default_factory=lambda: _env_float("MATCH_FLOOR_SHORT", 0.81))
+    match_floor_short: float = field(default_factory=lambda: _env_float("MATCH_FLOOR_SHORT", 0.84))
     #: and for a short query, the share of its words (index terms) the matched text must hold:
-    #: for a few typed words the embeddings alone cannot tell a topic from a near one
-    match_coverage_short: float = field(default_factory=lambda: _env_float("MATCH_COVERAGE_SHORT", 0.5))
+    #: a query none of whose words occur anywhere (``xyzzyqwv``) is near something all the same
+    match_coverage_short: float = field(default_factory=lambda: _env_float("MATCH_COVERAGE_SHORT", 0.25))
     #: how many results one document may hold in a result list
     per_document: int = field(default_factory=lambda: _env_int("PER_DOCUMENT", 3))
     #: candidates each retriever hands to the fusion

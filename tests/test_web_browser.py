@@ -267,7 +267,7 @@ def test_a_printed_result_page_holds_a_long_answer_whole(browser, base_url, serv
 
     from pypdf import PdfReader
 
-    query = "asielopvang gemeenten"
+    query = "jeugdcriminaliteit preventie"
     response = service.search(service.make_request(query, k=30))
     longest = max((r for r in response.results if r.match == "direct" and r.answer), key=lambda r: len(r.answer))
     assert len(longest.answer) > 2000
