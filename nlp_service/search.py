@@ -118,13 +118,6 @@ class Ranked:
     query_vector: object = None  # the query's embedding, where the dense retriever ran
 
 
-def term_coverage(query_terms: set[str], text: str) -> float:
-    """Share of the query's distinct index terms (lemmatised, stemmed, stop words out) in ``text``."""
-    if not query_terms:
-        return 0.0
-    return len(query_terms & set(nlp.index_terms(text))) / len(query_terms)
-
-
 def order_by_date(results: list[SearchResult]) -> list[SearchResult]:
     """The direct matches newest first, then the related results in order of relevance:
     sorting by date never lets the newest letters of the whole index push out the relevant ones."""
@@ -239,15 +232,28 @@ class SearchEngine:
         """The relevance floor (cosine) for this kind of query: a typed one or a pasted question."""
         return self.settings.match_floor_short if self.is_short(query) else self.settings.match_floor
 
-    def judge(self, query: str, similarity: float | None, text: str, query_terms: set[str]) -> str:
+    def judge(self, query: str, similarity: float | None, coverage: float) -> str:
         """Direct or related: the matched text is close enough to the query (cosine at least the
-        floor) and, for a few typed words (``query_terms``: their index terms), holds enough of
-        them (docs/match-floor.md)."""
+        floor) and, for a few typed words, holds enough of them (``coverage``: the share of the
+        query's index terms it holds; docs/match-floor.md)."""
         if similarity is None or similarity < self.floor_for(query):
             return RELATED
-        if self.is_short(query) and term_coverage(query_terms, text) < self.settings.match_coverage_short:
+        if self.is_short(query) and coverage < self.settings.match_coverage_short:
             return RELATED
         return DIRECT
+
+    def coverages(self, generation: gen.Generation, query: str, unit_ids: list[int]) -> dict[int, float]:
+        """Per unit, the share of the query's distinct index terms (lemmatised, stemmed, stop words
+        out) it holds, read from the lexical index: the words BM25 sees."""
+        terms = list(dict.fromkeys(nlp.index_terms(query)))
+        held = dict.fromkeys(unit_ids, 0)
+        if not terms or not unit_ids:
+            return {uid: 0.0 for uid in held}
+        conn = generation.lexical_conn()
+        for term in terms:
+            for uid in generation.lexical.units_holding(conn, term, unit_ids):
+                held[uid] += 1
+        return {uid: n / len(terms) for uid, n in held.items()}
 
     def similarities(self, ranked: Ranked, unit_ids: list[int], query: str) -> dict[int, float]:
         """Cosine of the query with each unit: the dense retriever's own score where it found the
@@ -324,7 +330,10 @@ class SearchEngine:
         questions = self.store.get_questions(units[u].question_id for u, _ in grouped)
         documents = self.store.get_documents(units[u].document_id for u, _ in grouped)
         cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
-        query_terms = set(nlp.index_terms(request.query))
+        floor = self.floor_for(request.query)
+        # only a result above the cosine floor needs its word share (and only for a short query)
+        near = [u for u, _ in grouped if cosines.get(u, -1.0) >= floor]
+        coverage = self.coverages(ranked.generation, request.query, near) if self.is_short(request.query) else {}
         results = []
         for unit_id, score in grouped:
             unit: Unit = units[unit_id]
@@ -338,7 +347,7 @@ class SearchEngine:
                 matched_text=unit.text,
                 matched_unit=unit.kind,
                 similarity=cosines.get(unit_id),
-                match=self.judge(request.query, cosines.get(unit_id), unit.text, query_terms),
+                match=self.judge(request.query, cosines.get(unit_id), coverage.get(unit_id, 0.0)),
             ))
         return results
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .. import nlp
-from ..search import SearchEngine, term_coverage
+from ..search import SearchEngine
 from .datasets import Task
 from .scoring import Retrieved
 
@@ -49,10 +48,8 @@ def judged_results(engine: SearchEngine, task: Task, retrieved: Retrieved, depth
         missing = [uid for uid in first_unit.values() if uid not in cosines]
         if missing:
             cosines.update(generation.dense.similarities(engine.encoder.encode_queries([query.text])[0], missing))
-        units = engine.store.get_units(first_unit.values())
-        terms = set(nlp.index_terms(query.text))
-        out.append([Judged(doc in query.grades, cosines.get(uid), term_coverage(terms, units[uid].text))
-                    for doc, uid in first_unit.items()])
+        coverage = engine.coverages(generation, query.text, list(first_unit.values()))
+        out.append([Judged(doc in query.grades, cosines.get(uid), coverage[uid]) for doc, uid in first_unit.items()])
     return out
 
 
