@@ -27,7 +27,7 @@ def question_tag(source: str, external_id: str, position: int) -> str:
 
 
 def feed_tag(query_string: str) -> str:
-    return f"tag:{TAG_AUTHORITY}:search?{quote(query_string, safe='=&')}"
+    return f"tag:{TAG_AUTHORITY}:search?{quote(query_string, safe='=&+')}"
 
 
 def newest_matches(engine: SearchEngine, request: SearchRequest, limit: int = MAX_ENTRIES) -> list[dict]:
