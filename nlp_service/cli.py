@@ -390,13 +390,13 @@ def _filter_options(command):
     return command
 
 
-def _council_engine(ctx: click.Context, query: str | None, k: int, filters: dict):
-    """An engine and a validated request (a placeholder query when only filters are given)."""
+def _council_engine(ctx: click.Context, query: str, k: int, filters: dict):
+    """An engine and the validated request."""
     from .search import SearchEngine
 
     _require_store(_settings(ctx))
     engine = SearchEngine(_settings(ctx))
-    return engine, engine.make_request(query or "-", k, filters["since"], filters["until"], filters["party"],
+    return engine, engine.make_request(query, k, filters["since"], filters["until"], filters["party"],
                                        filters["author"], filters["source"])
 
 
@@ -431,11 +431,12 @@ def trend_command(ctx: click.Context, query: str, by: str, as_json: bool, **filt
 @click.pass_context
 def commitments_command(ctx: click.Context, query: str | None, k: int, as_json: bool, **filters) -> None:
     """The college's commitments in its answers (on the subject QUERY, when given)."""
-    from .commitment_search import find_commitments
+    from .commitment_search import FILTERS_ONLY_QUERY, find_commitments
 
+    with_query = bool(query and query.strip())
     try:
-        engine, request = _council_engine(ctx, query, k, filters)
-        result = find_commitments(engine, request, bool(query and query.strip()), request.k)
+        engine, request = _council_engine(ctx, query if with_query else FILTERS_ONLY_QUERY, k, filters)
+        result = find_commitments(engine, request, with_query, request.k)
     except _user_errors() as exc:
         raise CliError(str(exc)) from None
     if as_json:

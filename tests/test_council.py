@@ -259,3 +259,37 @@ def test_gold_sample_is_well_formed():
     for record in records:
         for commitment in record["commitments"]:
             assert 0 <= commitment["sentence"] < len(record["sentences"])
+
+
+# -- command line ----------------------------------------------------------------
+
+
+def cli(engine, *args: str):
+    from click.testing import CliRunner
+
+    from nlp_service.cli import main
+
+    settings = engine.settings
+    return CliRunner().invoke(main, ["--home", str(settings.home), "--model-dir", str(settings.model_dir), *args])
+
+
+def test_cli_trend_and_commitments(engine, monkeypatch):
+    monkeypatch.setenv("NLP_SERVICE_CACHE", engine.settings.cache_file)
+    expected = trend(engine, engine.make_request(TRAIN_QUERY, source="dekamer-2017"))
+    result = cli(engine, "trend", TRAIN_QUERY, "--source", "dekamer-2017", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == expected
+    result = cli(engine, "trend", TRAIN_QUERY, "--source", "dekamer-2017", "--by", "party")
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{expected['total']} matching questions")
+    assert [line.split()[-2] for line in lines[1:]] == [str(s["count"]) for s in expected["by_party"]]
+
+    result = cli(engine, "commitments", "--source", "leiden", "--json")
+    assert result.exit_code == 0, result.output
+    (commitment,) = json.loads(result.output)["commitments"]
+    assert commitment["due"]["date"] == "2020-03-31"
+    assert "in het eerste kwartaal" in cli(engine, "commitments", "--source", "leiden").output
+
+    for args in (["trend", ""], ["commitments", "--since", "gisteren"]):
+        result = cli(engine, *args)
+        assert result.exit_code == 1 and result.output.startswith("Error: "), result.output

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from .. import feeds
-from ..commitment_search import find_commitments
+from ..commitment_search import FILTERS_ONLY_QUERY, find_commitments
 from ..search import QueryError
 from ..trend import trend
 from .context import engine, settings
@@ -17,7 +17,6 @@ from .searching import make_search_request, search_params
 blueprint = Blueprint("council", __name__)
 FEED_PARAMS = ("q", "since", "until", "party", "author", "source")  # what defines a saved search
 DEFAULT_COMMITMENTS = 50
-PLACEHOLDER_QUERY = "-"  # stands in for the query when commitments are asked for by filters alone
 
 
 @blueprint.route("/api/trend", methods=["GET", "POST"])
@@ -43,7 +42,7 @@ def commitments_for(params: dict[str, str]) -> dict:
     """Commitments for the parameters; the query is optional, the filters are validated as a search's."""
     with_query = bool((params.get("q") or "").strip())
     limit = params.get("k") or DEFAULT_COMMITMENTS
-    search_request = make_search_request({**params, "q": params.get("q") if with_query else PLACEHOLDER_QUERY,
+    search_request = make_search_request({**params, "q": params.get("q") if with_query else FILTERS_ONLY_QUERY,
                                           "k": limit})
     return find_commitments(engine(), search_request, with_query, search_request.k)
 
