@@ -31,7 +31,9 @@ class Match:
 def matching_questions(engine: SearchEngine, request: SearchRequest,
                        cut: float = RELEVANCE_CUT) -> list[Match]:
     """Every question passing the request's filters whose question unit scores >= ``cut``,
-    best first. Exhaustive over the allowed question units, not the top-k."""
+    best first. Exhaustive over the allowed question units, not the top-k: exact on the flat
+    index (up to 200,000 vectors, dense.FLAT_MAX); an HNSW index returns at most the
+    HNSW_EF_MAX (4,096) nearest, so on a larger corpus a very broad query is counted short."""
     filters = replace(request.filters, kinds=QUESTION_UNITS)
     allowed = engine.allowed_units(filters)
     if not allowed:
