@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from live_server import base_url, call  # noqa: F401
 
-from nlp_service import parsing
+from nlp_service import nlp, parsing
 from nlp_service.commitments import extract
 from nlp_service.duedates import find_due
 from nlp_service.pipeline import Indexer
@@ -27,19 +27,21 @@ GOLD = Path(__file__).parent / "data" / "commitments_gold.json"
 
 
 def independent_counts(engine: SearchEngine, query: str, party: str) -> tuple[Counter, Counter]:
-    """Per year and per party: question units of ``party``'s documents (plain SQL) whose stored
-    vector (read back from FAISS) has cosine >= the cut with the encoded query (numpy)."""
+    """Per year and per party: question units of ``party``'s documents (plain SQL) that share an
+    index term with the query (the analyser, not FTS5) and whose stored vector (read back from
+    FAISS) has cosine >= the cut with the encoded query (numpy)."""
     rows = engine.store.conn.execute(
-        """SELECT u.id, substr(d.submitted, 1, 4), d.id FROM units u JOIN documents d ON d.id = u.document_id
+        """SELECT u.id, u.text, substr(d.submitted, 1, 4), d.id FROM units u JOIN documents d ON d.id = u.document_id
            WHERE u.kind = 'question' AND d.id IN
              (SELECT document_id FROM document_people WHERE role = 'party' AND name = ? COLLATE NOCASE)""",
         (party,)).fetchall()
     index = engine.generation().dense.index
-    vectors = np.vstack([index.reconstruct(int(uid)) for uid, _, _ in rows])
+    vectors = np.vstack([index.reconstruct(int(row[0])) for row in rows])
     scores = vectors @ engine.encoder.encode_queries([query])[0]
+    terms = set(nlp.index_terms(query))
     years, parties = Counter(), Counter()
-    for (_, year, doc_id), score in zip(rows, scores):
-        if score >= RELEVANCE_CUT:
+    for (_, text, year, doc_id), score in zip(rows, scores):
+        if score >= RELEVANCE_CUT and terms & set(nlp.index_terms(text)):
             years[year or "onbekend"] += 1
             for (name,) in engine.store.conn.execute(
                     "SELECT name FROM document_people WHERE role = 'party' AND document_id = ?", (doc_id,)):
