@@ -373,83 +373,55 @@ def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_h
         click.echo(f"report: {paths['markdown']}  figures: {paths['json']}")
 
 
-# --- for council members: trend and commitments ------------------------------
+# --- dossier ----------------------------------------------------------------
 
 
-def _filter_options(command):
-    """The search filters (as ``search`` has them) on a council command."""
-    for option in reversed((
-        click.option("--since", help="Submitted on or after (YYYY-MM-DD)."),
-        click.option("--until", help="Submitted on or before (YYYY-MM-DD)."),
-        click.option("--party", help="Only documents of this party."),
-        click.option("--author", help="Only documents by this author."),
-        click.option("--source", help="Only this collection."),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
-    )):
-        command = option(command)
-    return command
-
-
-def _council_engine(ctx: click.Context, query: str, k: int, filters: dict):
-    """An engine and the validated request."""
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--document", "document_id", type=click.IntRange(min=1), help="A stored letter, by its id.")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (atomically); default stdout.")
+@click.pass_context
+def dossier(ctx: click.Context, path: Path | None, document_id: int | None, fmt: str, output: Path | None) -> None:
+    """The precedent dossier of a letter: per question earlier questions and answers, asked before?"""
+    from .dossier import DossierBuilder, one_letter
+    from .dossier_export import render
+    from .fsutil import atomic_write_bytes
+    from .parsing import ParseError, parse_path
     from .search import SearchEngine
 
-    _require_store(_settings(ctx))
-    engine = SearchEngine(_settings(ctx))
-    return engine, engine.make_request(query, k, filters["since"], filters["until"], filters["party"],
-                                       filters["author"], filters["source"])
-
-
-@main.command("trend")
-@click.argument("query")
-@click.option("--by", type=click.Choice(["year", "party"]), default="year", show_default=True)
-@_filter_options
-@click.pass_context
-def trend_command(ctx: click.Context, query: str, by: str, as_json: bool, **filters) -> None:
-    """How many questions match QUERY, per year or per party (above the relevance cut)."""
-    from .trend import trend
-
+    if (path is None) == (document_id is None):
+        raise CliError("give a letter FILE or --document N (one of the two)")
+    if fmt == "docx" and output is None:
+        raise CliError("--format docx needs -o FILE")
+    settings = _settings(ctx)
+    _require_store(settings)
     try:
-        engine, request = _council_engine(ctx, query, 10, filters)
-        result = trend(engine, request)
-    except _user_errors() as exc:
+        engine = SearchEngine(settings)
+        if document_id is not None:
+            stored = engine.store.get_document(document_id)
+            if stored is None:
+                raise CliError(f"no document with id {document_id}")
+            letter = one_letter([stored.document], f"document {document_id}")
+        else:
+            if not path.is_file():
+                raise CliError(f"not a file: {path}")
+            letter = one_letter(parse_path(path), str(path))
+        data = render(DossierBuilder(engine).build(letter, document_id), fmt)
+    except (*_user_errors(), ParseError) as exc:
         raise CliError(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{result['total']} matching questions in {result['documents']} documents (cosine >= {result['cut']})")
-    series = result["by_year" if by == "year" else "by_party"]
-    width = max((len(s["key"]) for s in series), default=4)
-    for s in series:
-        click.echo(f"{s['key']:<{width}}  {s['count']:>5}  {'#' * min(s['count'], 60)}")
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        atomic_write_bytes(output, data)
+        click.echo(f"dossier written to {output}", err=True)
 
 
-@main.command("commitments")
-@click.argument("query", required=False)
-@click.option("-k", "k", default=50, show_default=True, help="Most commitments to list (newest first).")
-@_filter_options
-@click.pass_context
-def commitments_command(ctx: click.Context, query: str | None, k: int, as_json: bool, **filters) -> None:
-    """The college's commitments in its answers (on the subject QUERY, when given)."""
-    from .commitment_search import FILTERS_ONLY_QUERY, find_commitments
+# --- for council members: trend and commitments (nlp_service/cli_council.py) -------
+from .cli_council import commitments_command, trend_command  # noqa: E402
 
-    with_query = bool(query and query.strip())
-    try:
-        engine, request = _council_engine(ctx, query if with_query else FILTERS_ONLY_QUERY, k, filters)
-        result = find_commitments(engine, request, with_query, request.k)
-    except _user_errors() as exc:
-        raise CliError(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    if not result["commitments"]:
-        click.echo("no commitments found")
-    for c in result["commitments"]:
-        doc, due = c["document"], c["due"]
-        when = f"due {due['text']}" + (f" ({due['date']})" if due["date"] else "") if due else "no due date"
-        click.secho(f"{c['date'] or '?'}  {doc['title'] or doc['external_id']} — vraag {c['question']['number']}  "
-                    f"[{when}]", bold=True)
-        click.echo(f"   {_shorten(c['sentence'], 300)}")
+main.add_command(trend_command)
+main.add_command(commitments_command)
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

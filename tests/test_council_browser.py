@@ -53,7 +53,7 @@ def test_trend_chart_in_the_browser(browser, base_url):
 def test_commitments_page_in_the_browser(browser, base_url):
     browser.set_window_size(*LAPTOP)
     browser.get(base_url + "/")
-    by_css(browser, "header.site a.nav")[0].click()
+    by_css(browser, "header.site a.nav[href=\"/toezeggingen\"]")[0].click()
     items = wait_for(browser, "article.commitment")
     assert "Toezeggingen" in browser.find_element("css selector", "h1").text
     first = items[0]
