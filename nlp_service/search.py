@@ -230,6 +230,10 @@ class SearchEngine:
         retrievers = [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
         return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
 
+    def retrieve(self, name: str, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        """One retriever's top ``n`` over the serving generation (a trend counts by the dense one's cosine)."""
+        return RETRIEVERS[name](Retrieval(self.generation(), self._encoder, {})).search(query, n, allowed)
+
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         timings: dict[str, float] = {}

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from .config import Settings
 from .documents import Document
+from . import feeds, trend
+from .commitment_search import find_commitments
 from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
@@ -93,6 +95,18 @@ class Service:
 
     def stats(self) -> dict:
         return self.engine.stats()
+
+    def trend(self, request: SearchRequest) -> dict:
+        """How many questions match the request, per year and per party (trend.py)."""
+        return trend.trend(self.engine, request)
+
+    def newest_matches(self, request: SearchRequest) -> list[dict]:
+        """The questions matching a saved search, newest first: a feed's entries (feeds.py)."""
+        return feeds.newest_matches(self.engine, request)
+
+    def commitments(self, request: SearchRequest, with_query: bool, limit: int) -> dict:
+        """The college's newest commitments within the request (commitment_search.py)."""
+        return find_commitments(self.engine, request, with_query, limit)
 
     def stored_document(self, doc_id: int) -> StoredDocument | None:
         """A stored document as parsed (``get_document`` gives its JSON card with questions)."""
