@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .config import Settings
-from .documents import Document
 from . import feeds, trend
 from .commitment_search import find_commitments
+from .config import Settings
+from .documents import Document
 from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
