@@ -6,7 +6,7 @@ from werkzeug.routing import BaseConverter
 
 from ..config import Settings, load_settings
 from ..search import SearchEngine
-from . import api, errors, formatting, headers, pages
+from . import api, errors, formatting, headers, limits, pages
 from .context import EXTENSION, ServiceContext
 
 
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     if engine is None:
         engine = SearchEngine(settings)
     app = Flask(__name__)
+    # the largest body any route takes; each route's own limit: limits.register
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
     app.config["MAX_QUERY_CHARS"] = settings.max_query_chars
     # Form fields are small (source, title); only the file part may be large.
@@ -36,10 +37,14 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
+    # werkzeug redirects //api/x to an absolute URL built from the Host header (308 to any
+    # host a client names); a path with // is simply not found
+    app.url_map.merge_slashes = False
     app.extensions[EXTENSION] = ServiceContext(settings, engine)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     errors.register(app)
     formatting.register(app)
     headers.register(app, settings)
+    limits.register(app, settings)
     return app

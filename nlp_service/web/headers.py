@@ -24,7 +24,7 @@ def allowed_origins(settings: Settings) -> frozenset[str]:
 
 
 def is_api_path(path: str) -> bool:
-    return path.startswith("/api/") or path == "/health"
+    return path.startswith("/api/") or path in ("/api", "/health")
 
 
 def register(app: Flask, settings: Settings) -> None:

@@ -1,0 +1,140 @@
+"""waitress, hardened: what its HTTP layer answers before (or instead of) the app.
+
+waitress answers some requests itself, from its parser: a malformed request (400), a
+body over ``max_request_body_size`` (413), a request line and headers over
+``max_request_header_size`` (431), a Transfer-Encoding other than chunked (501) and an
+app that fails past Flask (500). Its ``ErrorTask`` writes them as plain text without our
+security headers; :class:`JsonErrorTask` writes them as JSON ``{"error": ...}`` under
+``/api`` (and ``/health``) and as plain text elsewhere, with the security headers on both.
+
+:class:`GuardedParser` adds three things once a request's headers are in:
+
+- a request that declares a body is checked against :class:`.limits.RequestLimits`
+  before the body is read: an anonymous upload (401/403) or a body larger than its
+  route takes (413) is answered at once and the connection closed. waitress buffers
+  a whole body before the app sees the request, so the app alone could only refuse
+  after reading 15 MB; a chunked body is cut off as soon as it passes the route's limit;
+- ``Expect: 100-continue`` on a request without a body is dropped: waitress sends
+  "100 Continue" and then waits for a body that never comes, so the client got no answer;
+- the first bytes of the request line are kept, so an error names the right path even
+  when the parser gave up (431 replaces the request by ``GET /``).
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.task import ErrorTask
+from waitress.utilities import Error
+
+from .headers import SECURITY_HEADERS, is_api_path
+from .limits import Refusal, RequestLimits, too_large_message
+
+#: bytes of the request kept to name its path in an error
+START_BYTES = 2048
+#: what each status that waitress produces itself says (its own text names its internals)
+WAITRESS_MESSAGES = {
+    400: "malformed HTTP request",
+    413: "the request body is larger than this server accepts",
+    431: "the request line and headers are larger than this server accepts (256 kB): "
+         "send long queries with POST /api/search",
+    501: "unsupported Transfer-Encoding: only chunked is accepted",
+    500: "internal server error",
+}
+
+
+class RefusedRequest(Error):
+    """A waitress error carrying our own status, message and headers."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.code = refusal.status
+        self.reason = {401: "Unauthorized", 403: "Forbidden", 413: "Content Too Large"}.get(refusal.status, "Error")
+        self.refusal = refusal
+
+
+class GuardedParser(HTTPRequestParser):
+    def __init__(self, adj, limits: RequestLimits) -> None:
+        super().__init__(adj)
+        self.limits = limits
+        self.body_limit = limits.largest
+        self.start_bytes = b""
+
+    def received(self, data: bytes) -> int:
+        if len(self.start_bytes) < START_BYTES:
+            self.start_bytes += data[: START_BYTES - len(self.start_bytes)]
+        in_headers = not self.headers_finished
+        consumed = super().received(data)
+        if self.error is not None:
+            return consumed
+        if in_headers and self.headers_finished:
+            self._check_headers()
+        elif self.body_rcv is not None and self.body_bytes_received > self.body_limit:
+            self.refuse(Refusal(413, too_large_message(self.command, self.path, self.body_limit)))
+        return consumed
+
+    def _check_headers(self) -> None:
+        if self.body_rcv is None:  # no body declared: nothing to continue with, nothing to refuse
+            self.expect_continue = False
+            return
+        self.body_limit = self.limits.body_limit(self.command, self.path)
+        refusal = self.limits.refusal(self.command, self.path, self.content_length,
+                                      self.headers.get("AUTHORIZATION", ""))
+        if refusal is not None:
+            self.refuse(refusal)
+
+    def refuse(self, refusal: Refusal) -> None:
+        """Answer now; the body is never read (the channel closes after the answer)."""
+        self.error = RefusedRequest(refusal)
+        self.completed = True
+        self.expect_continue = False  # a "100 Continue" would invite the body we refuse
+
+    @property
+    def target_path(self) -> str:
+        return target_path(self.start_bytes)
+
+
+def target_path(start: bytes) -> str:
+    """The path of the request line at the start of ``start`` ('' when there is none)."""
+    parts = start.lstrip().split(b"\r\n", 1)[0].split(b" ")
+    if len(parts) < 2:
+        return ""
+    try:
+        return urlsplit(parts[1].decode("latin-1")).path
+    except ValueError:
+        return ""
+
+
+class JsonErrorTask(ErrorTask):
+    """waitress's error answers as JSON under /api, with the security headers everywhere."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        path = getattr(self.request, "target_path", "") or ""
+        if isinstance(error, RefusedRequest):
+            message, extra = error.refusal.message, list(error.refusal.headers)
+        else:
+            message, extra = WAITRESS_MESSAGES.get(error.code, error.reason), []
+        if is_api_path(path) or not path:
+            body, content_type = json.dumps({"error": message}).encode(), "application/json"
+        else:
+            body, content_type = f"{error.reason}: {message}\n".encode(), "text/plain; charset=utf-8"
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.extend([("Content-Type", content_type), *SECURITY_HEADERS.items(), *extra])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+def guarded_channel(limits: RequestLimits) -> type[HTTPChannel]:
+    """waitress's channel with :class:`GuardedParser` (over ``limits``) and :class:`JsonErrorTask`."""
+
+    class GuardedChannel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+        def parser_class(self, adj) -> GuardedParser:  # waitress calls self.parser_class(adj)
+            return GuardedParser(adj, limits)
+
+    return GuardedChannel
