@@ -111,8 +111,11 @@ def test_a_search_body_over_its_limit_is_refused_before_it_is_read(base_url):
 def test_a_search_body_within_its_limit_is_searched(base_url):
     query = (LEIDEN_QUERY + " ") * 150  # 4,950 characters: about 5 kB of JSON
     assert post_json(base_url, "/api/search", {"q": query[:5000], "k": 3}).json()["results"]
-    escaped = json.dumps({"q": "€" * 5000}).encode()  # ASCII-escaped: 30 kB
-    assert call(base_url, "/api/search", "POST", body=escaped, headers={"Content-Type": "application/json"}).status == 400
+    # the largest query a search takes, as the largest JSON: 5,000 letters outside the BMP,
+    # each ASCII-escaped as a surrogate pair (60 kB)
+    widest = json.dumps({"q": "\U0001D534" * 5000, "mode": "lexical"}).encode()
+    assert len(widest) > 60_000
+    assert call(base_url, "/api/search", "POST", body=widest, headers={"Content-Type": "application/json"}).status == 200
 
 
 def test_a_chunked_search_body_is_cut_off_at_its_limit(base_url):
@@ -185,12 +188,21 @@ def test_the_page_says_why_a_query_cannot_be_searched(base_url, query, message):
 # --- 5. no redirect built from the Host header -------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/api//stats", "//api/stats", "/api//search?q=woning", "//documents/1"])
+@pytest.mark.parametrize("path", ["/api//stats", "/api//search?q=woning", "/documents//1"])
 def test_double_slashes_are_not_redirected_to_the_host_header(base_url, path):
     reply = call(base_url, path, headers={"Host": "evil.example"})
     assert reply.status == 404 and "Location" not in reply.headers
     if path.startswith("/api"):
         api_error(reply, 404)
+
+
+@pytest.mark.parametrize("path", ["//api/stats", "//api/nothing", "///documents/1"])
+def test_leading_double_slashes_are_routed_without_a_redirect(base_url, path):
+    """werkzeug matches //api/x as /api/x: answered in place, JSON under /api."""
+    reply = call(base_url, path, headers={"Host": "evil.example"})
+    assert reply.status in (200, 404) and "Location" not in reply.headers
+    if "api" in path:
+        assert reply.json()
 
 
 # --- 6. Expect: 100-continue --------------------------------------------------------------
@@ -272,5 +284,5 @@ def test_a_page_of_100_results_for_a_pasted_5000_character_query_stays_small(bas
     query = (words * 60)[:5000]
     page = call(base_url, "/", params={"q": query, "k": 100})
     assert page.status == 200 and page.text.count('class="result"') >= 50
-    assert len(page.body) < 600_000, len(page.body)
+    assert len(page.body) < 400_000, len(page.body)  # 1.28 MB before the cards were clipped; 0.30 MB after
     assert "Lees de hele tekst" in page.text

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.task import ErrorTask
-from waitress.utilities import Error
+from waitress.utilities import Error, RequestEntityTooLarge
 
 from .headers import SECURITY_HEADERS, is_api_path
 from .limits import Refusal, RequestLimits, too_large_message
@@ -67,11 +67,9 @@ class GuardedParser(HTTPRequestParser):
             self.start_bytes += data[: START_BYTES - len(self.start_bytes)]
         in_headers = not self.headers_finished
         consumed = super().received(data)
-        if self.error is not None:
-            return consumed
-        if in_headers and self.headers_finished:
-            self._check_headers()
-        elif self.body_rcv is not None and self.body_bytes_received > self.body_limit:
+        if in_headers and self.headers_finished and (self.error is None or isinstance(self.error, RequestEntityTooLarge)):
+            self._check_headers()  # a missing token, or the route's own limit, says more than waitress's 413
+        elif self.error is None and self.body_rcv is not None and self.body_bytes_received > self.body_limit:
             self.refuse(Refusal(413, too_large_message(self.command, self.path, self.body_limit)))
         return consumed
 

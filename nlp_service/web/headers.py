@@ -24,6 +24,7 @@ def allowed_origins(settings: Settings) -> frozenset[str]:
 
 
 def is_api_path(path: str) -> bool:
+    path = "/" + path.lstrip("/")  # werkzeug routes //api/x as /api/x
     return path.startswith("/api/") or path in ("/api", "/health")
 
 
