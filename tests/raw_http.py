@@ -31,32 +31,40 @@ def exchange(base_url: str, request: bytes, timeout: float = 10) -> RawReply:
     """Send ``request`` as it is and read one reply (after any 1xx); socket.timeout when none comes."""
     with connect(base_url, timeout) as sock:
         sock.sendall(request)
-        sent = time.monotonic()
-        return read_reply(sock, sent)
+        return Replies(sock).next()
 
 
-def read_reply(sock: socket.socket, sent: float) -> RawReply:
-    buffer, interim = b"", []
-    while True:
-        while b"\r\n\r\n" not in buffer:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError(f"connection closed before a reply; got {buffer[:200]!r}")
-            buffer += chunk
-        head, buffer = buffer.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
-        if 100 <= status < 200:
-            interim.append(status)
-            continue
-        length = int(headers.get("content-length", "0"))
-        while len(buffer) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            buffer += chunk
-        return RawReply(status, headers, buffer[:length], time.monotonic() - sent, interim)
+class Replies:
+    """The replies arriving on ``sock``, one after another (pipelined ones too)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.buffer = sock, b""
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"connection closed before a reply; got {self.buffer[:200]!r}")
+        self.buffer += chunk
+
+    def next(self) -> RawReply:
+        """The next final reply, timed from this call."""
+        started, interim = time.monotonic(), []
+        while True:
+            while b"\r\n\r\n" not in self.buffer:
+                self._fill()
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = {name.strip().lower(): value.strip()
+                       for name, _, value in (line.partition(":") for line in lines[1:])}
+            if 100 <= status < 200:
+                interim.append(status)
+                continue
+            length = int(headers.get("content-length", "0"))
+            while len(self.buffer) < length:
+                self._fill()
+            body, self.buffer = self.buffer[:length], self.buffer[length:]
+            return RawReply(status, headers, body, time.monotonic() - started, interim)
 
 
 def request_bytes(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"",

@@ -439,8 +439,8 @@ def test_fuzzed_search_parameters_get_200_or_a_4xx(base_url, engine, params):
     assert store_fingerprint(engine) == before
 
 
-def test_a_one_megabyte_query_by_post_is_400_json(base_url):
-    assert "longer than" in assert_error(post_json(base_url, "/api/search", {"q": "woning " * 150_000}), 400)
+def test_a_one_megabyte_query_by_post_is_413_json(base_url):
+    assert "larger than" in assert_error(post_json(base_url, "/api/search", {"q": "woning " * 150_000}), 413)
 
 
 @hypothesis_settings(max_examples=40, deadline=None)

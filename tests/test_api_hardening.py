@@ -12,7 +12,7 @@ import time
 
 import pytest
 from live_server import API_TOKEN, base_url, call, post_json  # noqa: F401
-from raw_http import connect, exchange, read_reply, request_bytes
+from raw_http import Replies, connect, exchange, request_bytes
 
 from nlp_service.search import SearchEngine
 from nlp_service.web import create_app
@@ -221,7 +221,7 @@ def test_expect_continue_on_a_post_gets_continue_then_its_answer(base_url):
                                                           "Content-Length": str(len(body))}))
         assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
         sock.sendall(body)
-        reply = read_reply(sock, time.monotonic())
+        reply = Replies(sock).next()
     assert reply.status == 200 and reply.json()["results"]
 
 
@@ -286,3 +286,18 @@ def test_a_page_of_100_results_for_a_pasted_5000_character_query_stays_small(bas
     assert page.status == 200 and page.text.count('class="result"') >= 50
     assert len(page.body) < 400_000, len(page.body)  # 1.28 MB before the cards were clipped; 0.30 MB after
     assert "Lees de hele tekst" in page.text
+
+
+@pytest.mark.parametrize("headers, status", [({}, 401), (AUTH, 413)])
+def test_a_client_that_sends_a_refused_body_anyway_reads_its_answer(token_url, headers, status):
+    """No broken pipe: the refused body is dropped as it comes, and the connection serves on."""
+    reply = call(token_url, "/api/documents", "POST", body=b"x" * (3 * 1024 * 1024),
+                 headers={"Content-Type": "text/plain", **headers})
+    api_error(reply, status)
+    with connect(token_url, timeout=30) as sock:
+        body = b"y" * 200_000
+        sock.sendall(headers_only("/api/search", len(body)) + body + request_bytes("GET", "/health"))
+        replies = Replies(sock)
+        first = replies.next()
+        assert first.status == 413 and "connection" not in first.headers
+        assert replies.next().json()["status"] == "ok"

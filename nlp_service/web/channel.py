@@ -11,9 +11,11 @@ security headers; :class:`JsonErrorTask` writes them as JSON ``{"error": ...}`` 
 
 - a request that declares a body is checked against :class:`.limits.RequestLimits`
   before the body is read: an anonymous upload (401/403) or a body larger than its
-  route takes (413) is answered at once and the connection closed. waitress buffers
-  a whole body before the app sees the request, so the app alone could only refuse
-  after reading 15 MB; a chunked body is cut off as soon as it passes the route's limit;
+  route takes (413) is answered at once. waitress buffers a whole body before the app
+  sees the request, so the app alone could only refuse after buffering 15 MB. The
+  refused body is dropped unread as it arrives (the client reads its answer, no broken
+  pipe), or the connection is closed (a client waiting for "100 Continue", a body over
+  MAX_DISCARD_BYTES); a chunked body is cut off as soon as it passes the route's limit;
 - ``Expect: 100-continue`` on a request without a body is dropped: waitress sends
   "100 Continue" and then waits for a body that never comes, so the client got no answer;
 - the first bytes of the request line are kept, so an error names the right path even
@@ -22,6 +24,7 @@ security headers; :class:`JsonErrorTask` writes them as JSON ``{"error": ...}`` 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from waitress.channel import HTTPChannel
@@ -34,6 +37,8 @@ from .limits import Refusal, RequestLimits, too_large_message
 
 #: bytes of the request kept to name its path in an error
 START_BYTES = 2048
+#: the largest refused body discarded as it comes; past it the connection is closed
+MAX_DISCARD_BYTES = 64 * 1024 * 1024
 #: what each status that waitress produces itself says (its own text names its internals)
 WAITRESS_MESSAGES = {
     400: "malformed HTTP request",
@@ -48,17 +53,20 @@ WAITRESS_MESSAGES = {
 class RefusedRequest(Error):
     """A waitress error carrying our own status, message and headers."""
 
-    def __init__(self, refusal: Refusal) -> None:
+    def __init__(self, refusal: Refusal, keep_alive: bool) -> None:
         super().__init__(refusal.message)
         self.code = refusal.status
         self.reason = {401: "Unauthorized", 403: "Forbidden", 413: "Content Too Large"}.get(refusal.status, "Error")
         self.refusal = refusal
+        #: the body is discarded as it comes, so the connection can stay open
+        self.keep_alive = keep_alive
 
 
 class GuardedParser(HTTPRequestParser):
-    def __init__(self, adj, limits: RequestLimits) -> None:
+    def __init__(self, adj, limits: RequestLimits, discard: Callable[[int], None]) -> None:
         super().__init__(adj)
         self.limits = limits
+        self.discard = discard
         self.body_limit = limits.largest
         self.start_bytes = b""
 
@@ -68,24 +76,38 @@ class GuardedParser(HTTPRequestParser):
         in_headers = not self.headers_finished
         consumed = super().received(data)
         if in_headers and self.headers_finished and (self.error is None or isinstance(self.error, RequestEntityTooLarge)):
-            self._check_headers()  # a missing token, or the route's own limit, says more than waitress's 413
+            # a missing token, or the route's own limit, says more than waitress's 413
+            consumed += self._check_headers(len(data) - consumed)
         elif self.error is None and self.body_rcv is not None and self.body_bytes_received > self.body_limit:
-            self.refuse(Refusal(413, too_large_message(self.command, self.path, self.body_limit)))
+            self.refuse(Refusal(413, too_large_message(self.command, self.path, self.body_limit)), keep_alive=False)
         return consumed
 
-    def _check_headers(self) -> None:
+    def _check_headers(self, body_bytes_here: int) -> int:
+        """Refuse from the headers when the limits say so; returns the body bytes of this
+        chunk that were discarded with it."""
         if self.body_rcv is None:  # no body declared: nothing to continue with, nothing to refuse
             self.expect_continue = False
-            return
+            return 0
         self.body_limit = self.limits.body_limit(self.command, self.path)
         refusal = self.limits.refusal(self.command, self.path, self.content_length,
                                       self.headers.get("AUTHORIZATION", ""))
-        if refusal is not None:
-            self.refuse(refusal)
+        if refusal is None:
+            return 0
+        # A client that sends its body without waiting (no Expect) reads the answer only after
+        # sending it: closing at once would reset the connection under it (a broken pipe
+        # instead of the 413), so the body is discarded as it comes, unread and unbuffered.
+        # A client that waits for "100 Continue" never sends it: that connection is closed.
+        discard = not self.chunked and not self.expect_continue and self.content_length <= MAX_DISCARD_BYTES
+        self.refuse(refusal, keep_alive=discard)
+        if not discard:
+            return 0
+        here = min(body_bytes_here, self.content_length)
+        self.discard(self.content_length - here)
+        return here
 
-    def refuse(self, refusal: Refusal) -> None:
-        """Answer now; the body is never read (the channel closes after the answer)."""
-        self.error = RefusedRequest(refusal)
+    def refuse(self, refusal: Refusal, keep_alive: bool) -> None:
+        """Answer now, before the body is read."""
+        self.error = RefusedRequest(refusal, keep_alive)
         self.completed = True
         self.expect_continue = False  # a "100 Continue" would invite the body we refuse
 
@@ -121,7 +143,8 @@ class JsonErrorTask(ErrorTask):
             body, content_type = f"{error.reason}: {message}\n".encode(), "text/plain; charset=utf-8"
         self.status = f"{error.code} {error.reason}"
         self.response_headers.extend([("Content-Type", content_type), *SECURITY_HEADERS.items(), *extra])
-        self.set_close_on_finish()
+        if not getattr(error, "keep_alive", False):
+            self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
 
@@ -131,8 +154,22 @@ def guarded_channel(limits: RequestLimits) -> type[HTTPChannel]:
 
     class GuardedChannel(HTTPChannel):
         error_task_class = JsonErrorTask
+        #: bytes still to come of a refused request's body, dropped as they arrive
+        discarding = 0
 
         def parser_class(self, adj) -> GuardedParser:  # waitress calls self.parser_class(adj)
-            return GuardedParser(adj, limits)
+            return GuardedParser(adj, limits, self.discard)
+
+        def discard(self, nbytes: int) -> None:
+            self.discarding = nbytes
+
+        def received(self, data: bytes) -> bool:
+            if self.discarding:
+                dropped = min(len(data), self.discarding)
+                self.discarding -= dropped
+                data = data[dropped:]
+                if not data:
+                    return True
+            return super().received(data)
 
     return GuardedChannel
