@@ -6,6 +6,7 @@ Every test here failed on the code before the fix (see docs/reliability.md).
 from __future__ import annotations
 
 import json
+import select
 import socket
 import sqlite3
 import time
@@ -159,6 +160,27 @@ def test_a_declared_body_that_never_comes_is_dropped_quickly(token_url):
             pass
         waited = time.monotonic() - started
     assert waited < bound, waited
+
+
+def test_a_body_that_trickles_in_is_dropped_at_the_receive_deadline(engine):
+    """A body sent 100 bytes at a time keeps the connection active: the deadline ends it."""
+    with serve_in_thread(create_app(engine.settings, engine), receive_deadline_s=2) as url:
+        with connect(url, timeout=30) as sock:
+            sock.sendall(headers_only("/api/search", 60_000))
+            started = time.monotonic()
+            try:
+                while time.monotonic() - started < 20 and not closed_by_server(sock):
+                    sock.sendall(b" " * 100)
+                    time.sleep(0.5)
+            except OSError:  # reset by the server
+                pass
+            assert time.monotonic() - started < 8
+        assert call(url, "/health").status == 200
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable) and sock.recv(1) == b""
 
 
 # --- 4. queries with nothing to search ------------------------------------------------------

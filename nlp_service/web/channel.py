@@ -7,7 +7,7 @@ app that fails past Flask (500). Its ``ErrorTask`` writes them as plain text wit
 security headers; :class:`JsonErrorTask` writes them as JSON ``{"error": ...}`` under
 ``/api`` (and ``/health``) and as plain text elsewhere, with the security headers on both.
 
-:class:`GuardedParser` adds three things once a request's headers are in:
+:class:`GuardedParser` and the channel add four things once a request's headers are in:
 
 - a request that declares a body is checked against :class:`.limits.RequestLimits`
   before the body is read: an anonymous upload (401/403) or a body larger than its
@@ -18,12 +18,14 @@ security headers; :class:`JsonErrorTask` writes them as JSON ``{"error": ...}`` 
   MAX_DISCARD_BYTES); a chunked body is cut off as soon as it passes the route's limit;
 - ``Expect: 100-continue`` on a request without a body is dropped: waitress sends
   "100 Continue" and then waits for a body that never comes, so the client got no answer;
+- a request that takes longer than a deadline to arrive is dropped (:func:`guarded_channel`);
 - the first bytes of the request line are kept, so an error names the right path even
   when the parser gave up (431 replaces the request by ``GET /``).
 """
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -69,6 +71,7 @@ class GuardedParser(HTTPRequestParser):
         self.discard = discard
         self.body_limit = limits.largest
         self.start_bytes = b""
+        self.started = time.monotonic()  # made at the request's first byte
 
     def received(self, data: bytes) -> int:
         if len(self.start_bytes) < START_BYTES:
@@ -149,8 +152,11 @@ class JsonErrorTask(ErrorTask):
         self.write(body)
 
 
-def guarded_channel(limits: RequestLimits) -> type[HTTPChannel]:
-    """waitress's channel with :class:`GuardedParser` (over ``limits``) and :class:`JsonErrorTask`."""
+def guarded_channel(limits: RequestLimits, receive_deadline_s: float) -> type[HTTPChannel]:
+    """waitress's channel with :class:`GuardedParser` (over ``limits``) and :class:`JsonErrorTask`;
+    a request still arriving ``receive_deadline_s`` after its first byte is dropped with its
+    connection (a body trickling in at 100 bytes a second held a connection for as long as
+    the client liked; waitress's channel timeout only ends silence)."""
 
     class GuardedChannel(HTTPChannel):
         error_task_class = JsonErrorTask
@@ -164,6 +170,10 @@ def guarded_channel(limits: RequestLimits) -> type[HTTPChannel]:
             self.discarding = nbytes
 
         def received(self, data: bytes) -> bool:
+            if (self.request is not None and not self.requests
+                    and time.monotonic() - self.request.started > receive_deadline_s):
+                self.will_close = True
+                return False
             if self.discarding:
                 dropped = min(len(data), self.discarding)
                 self.discarding -= dropped
