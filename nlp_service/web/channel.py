@@ -71,7 +71,6 @@ class GuardedParser(HTTPRequestParser):
         self.discard = discard
         self.body_limit = limits.largest
         self.start_bytes = b""
-        self.started = time.monotonic()  # made at the request's first byte
 
     def received(self, data: bytes) -> int:
         if len(self.start_bytes) < START_BYTES:
@@ -162,16 +161,19 @@ def guarded_channel(limits: RequestLimits, receive_deadline_s: float) -> type[HT
         error_task_class = JsonErrorTask
         #: bytes still to come of a refused request's body, dropped as they arrive
         discarding = 0
+        #: when the request now arriving (or the refused body now dropped) began
+        receiving_since = 0.0
 
         def parser_class(self, adj) -> GuardedParser:  # waitress calls self.parser_class(adj)
+            self.receiving_since = time.monotonic()  # at a request's first byte
             return GuardedParser(adj, limits, self.discard)
 
         def discard(self, nbytes: int) -> None:
             self.discarding = nbytes
 
         def received(self, data: bytes) -> bool:
-            if (self.request is not None and not self.requests
-                    and time.monotonic() - self.request.started > receive_deadline_s):
+            arriving = (self.request is not None or self.discarding) and not self.requests
+            if arriving and time.monotonic() - self.receiving_since > receive_deadline_s:
                 self.will_close = True
                 return False
             if self.discarding:
