@@ -373,6 +373,50 @@ def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_h
         click.echo(f"report: {paths['markdown']}  figures: {paths['json']}")
 
 
+# --- dossier ----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--document", "document_id", type=click.IntRange(min=1), help="A stored letter, by its id.")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (atomically); default stdout.")
+@click.pass_context
+def dossier(ctx: click.Context, path: Path | None, document_id: int | None, fmt: str, output: Path | None) -> None:
+    """The precedent dossier of a letter: per question earlier questions and answers, asked before?"""
+    from .dossier import DossierBuilder, one_letter
+    from .dossier_export import render
+    from .fsutil import atomic_write_bytes
+    from .parsing import ParseError, parse_path
+    from .search import SearchEngine
+
+    if (path is None) == (document_id is None):
+        raise CliError("give a letter FILE or --document N (one of the two)")
+    if fmt == "docx" and output is None:
+        raise CliError("--format docx needs -o FILE")
+    settings = _settings(ctx)
+    _require_store(settings)
+    try:
+        engine = SearchEngine(settings)
+        if document_id is not None:
+            stored = engine.store.get_document(document_id)
+            if stored is None:
+                raise CliError(f"no document with id {document_id}")
+            letter = one_letter([stored.document], f"document {document_id}")
+        else:
+            if not path.is_file():
+                raise CliError(f"not a file: {path}")
+            letter = one_letter(parse_path(path), str(path))
+        data = render(DossierBuilder(engine).build(letter, document_id), fmt)
+    except (*_user_errors(), ParseError) as exc:
+        raise CliError(str(exc)) from None
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        atomic_write_bytes(output, data)
+        click.echo(f"dossier written to {output}", err=True)
+
+
 def run() -> None:  # pragma: no cover - console entry point wrapper
     main(prog_name="nlp-service")
 

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .config import Settings
 from .embedding import Encoder, open_encoder
 from .highlight import snippet
@@ -209,11 +211,12 @@ class SearchEngine:
                 self._allowed.popitem(last=False)
         return ids
 
-    def candidate_rankings(self, request: SearchRequest,
-                           timings: dict[str, float] | None = None) -> dict[str, list[tuple[int, float]]]:
+    def candidate_rankings(self, request: SearchRequest, timings: dict[str, float] | None = None,
+                           vector: np.ndarray | None = None) -> dict[str, list[tuple[int, float]]]:
         """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
 
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
+        ``vector``: the query already encoded (a dossier encodes all its questions in one batch).
         """
         timings = {} if timings is None else timings
         generation = self.generation()
@@ -233,14 +236,14 @@ class SearchEngine:
             # BM25 runs while the query is encoded: SQLite and onnxruntime both release the GIL,
             # so a pasted question costs max(lexical, dense) instead of their sum
             pending = _LEXICAL_POOL.submit(lexical)
-            dense = self._dense_candidates(generation, request.query, n, allowed, timings)
+            dense = self._dense_candidates(generation, request.query, n, allowed, timings, vector)
             rankings["lexical"], rankings["dense"] = pending.result(), dense
         else:
-            rankings["dense"] = self._dense_candidates(generation, request.query, n, allowed, timings)
+            rankings["dense"] = self._dense_candidates(generation, request.query, n, allowed, timings, vector)
         return rankings
 
     def _dense_candidates(self, generation: gen.Generation, query: str, n: int, allowed: list[int] | None,
-                          timings: dict[str, float]) -> list[tuple[int, float]]:
+                          timings: dict[str, float], vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         if generation.manifest.model_id != self.encoder.model_id:
             # vectors of another model (or other weights) live in another space: a query would
             # land anywhere, and a different width would fail inside FAISS
@@ -248,7 +251,8 @@ class SearchEngine:
                 f"the index was built with {generation.manifest.model_id}, but queries are encoded with "
                 f"{self.encoder.model_id}: run `nlp-service reindex`")
         started = time.perf_counter()
-        vector = self.encoder.encode_queries([query])[0]
+        if vector is None:
+            vector = self.encoder.encode_queries([query])[0]
         timings["encode_ms"] = (time.perf_counter() - started) * 1000
         found = generation.dense.search(vector, n, allowed)
         timings["dense_ms"] = (time.perf_counter() - started) * 1000
@@ -264,6 +268,10 @@ class SearchEngine:
             results = results[: request.k]
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return SearchResponse(request.query, results, timings)
+
+    def results(self, ranked: list[tuple[int, float]], request: SearchRequest, limit: int) -> list[SearchResult]:
+        """Ranked units as result cards: grouped per question, at most ``limit``."""
+        return self._results(ranked, request, limit)
 
     def _results(self, ranked: list[tuple[int, float]], request: SearchRequest, limit: int) -> list[SearchResult]:
         units = self.store.get_units(uid for uid, _ in ranked)

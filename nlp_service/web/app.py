@@ -6,7 +6,7 @@ from werkzeug.routing import BaseConverter
 
 from ..config import Settings, load_settings
 from ..search import SearchEngine
-from . import api, errors, formatting, headers, limits, pages
+from . import api, dossier, errors, formatting, headers, limits, pages
 from .context import EXTENSION, ServiceContext
 
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.extensions[EXTENSION] = ServiceContext(settings, engine)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(dossier.blueprint)
     errors.register(app)
     formatting.register(app)
     headers.register(app, settings)
