@@ -10,6 +10,7 @@ import select
 import socket
 import sqlite3
 import time
+from urllib.parse import urlencode
 
 import pytest
 from live_server import API_TOKEN, base_url, call, post_json  # noqa: F401
@@ -125,6 +126,19 @@ def test_a_chunked_search_body_is_cut_off_at_its_limit(base_url):
     request = request_bytes("POST", "/api/search", {"Content-Type": "application/json",
                                                      "Transfer-Encoding": "chunked"}, chunks)
     assert "larger than" in api_error(exchange(base_url, request), 413)
+
+
+@pytest.mark.parametrize("path", ["/api/dossier", "/nieuwe-brief"])
+def test_routes_that_take_a_file_keep_max_upload_mb(base_url, path):
+    """Views marked ``accepts_upload`` take MAX_UPLOAD_MB (here 10 MB); a search body 76 kB."""
+    letter = "Geen genummerde vragen, alleen tekst. " * 6_000  # 230 kB
+    if path.startswith("/api"):
+        reply = post_json(base_url, path, {"text": letter})
+    else:
+        reply = call(base_url, path, "POST", body=urlencode({"text": letter}).encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status in (200, 422), (reply.status, reply.body[:200])
+    assert post_json(base_url, "/api/search", {"q": letter}).status == 413
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])

@@ -11,6 +11,7 @@ from ..pipeline import Indexer, IngestReport
 from ..store import StoreError
 from .auth import require_token
 from .context import engine
+from .limits import accepts_upload
 from .searching import make_search_request, search_params
 from .uploads import documents_from_request
 
@@ -41,6 +42,7 @@ def question(question_id: int) -> Response:
 
 
 @blueprint.post("/api/documents")
+@accepts_upload
 @require_token
 def upload() -> tuple[Response, int]:
     documents, failed = documents_from_request()

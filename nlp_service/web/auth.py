@@ -49,4 +49,5 @@ def require_token(view: Callable) -> Callable:
         check_write_access()
         return view(*args, **kwargs)
 
+    wrapper.requires_token = True  # the HTTP server checks it from the headers too (limits.py)
     return wrapper

@@ -35,7 +35,7 @@ from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge
 
 from .headers import SECURITY_HEADERS, is_api_path
-from .limits import Refusal, RequestLimits, too_large_message
+from .limits import Refusal, RequestLimits
 
 #: bytes of the request kept to name its path in an error
 START_BYTES = 2048
@@ -81,7 +81,7 @@ class GuardedParser(HTTPRequestParser):
             # a missing token, or the route's own limit, says more than waitress's 413
             consumed += self._check_headers(len(data) - consumed)
         elif self.error is None and self.body_rcv is not None and self.body_bytes_received > self.body_limit:
-            self.refuse(Refusal(413, too_large_message(self.command, self.path, self.body_limit)), keep_alive=False)
+            self.refuse(Refusal(413, self.limits.too_large_message(self.command, self.path)), keep_alive=False)
         return consumed
 
     def _check_headers(self, body_bytes_here: int) -> int:

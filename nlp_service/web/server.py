@@ -9,9 +9,8 @@ from flask import Flask
 from waitress import create_server, wasyncore
 from waitress.server import BaseWSGIServer
 
+from . import limits as request_limits
 from .channel import guarded_channel
-from .context import EXTENSION
-from .limits import RequestLimits
 
 DEFAULT_THREADS = 4
 #: waitress's own body limit, past the largest route limit: the guarded parser refuses
@@ -30,7 +29,7 @@ STOP_POLL_S = 0.1  # how soon a test server notices it should stop
 def make_server(app: Flask, host: str, port: int, threads: int = DEFAULT_THREADS,
                 receive_deadline_s: float = RECEIVE_DEADLINE_S):
     """Bind ``host:port`` (0 = any free port); raises OSError when the port is taken."""
-    limits = RequestLimits.of(app.extensions[EXTENSION].settings)
+    limits = request_limits.of_app(app)
     server = create_server(app, host=host, port=port, threads=threads, ident="nlp-service",
                            max_request_body_size=BODY_LIMIT_SLACK * limits.largest,
                            channel_timeout=CHANNEL_TIMEOUT_S, cleanup_interval=CLEANUP_INTERVAL_S,
