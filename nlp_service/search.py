@@ -37,8 +37,7 @@ class QueryError(ValueError):
 
     ``field`` names the parameter at fault (``q``, ``k``, ``since``, ``until``, ``dates``
     for a range that ends before it starts, ``mode``, ``sort``, ``party``, ``author``,
-    ``source``), so that a page can say
-    what to change in its own words.
+    ``source``), so that a page can say what to change in its own words.
     """
 
     def __init__(self, message: str, field: str = "") -> None:
