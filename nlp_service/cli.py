@@ -417,6 +417,13 @@ def dossier(ctx: click.Context, path: Path | None, document_id: int | None, fmt:
         click.echo(f"dossier written to {output}", err=True)
 
 
+# --- for council members: trend and commitments (nlp_service/cli_council.py) -------
+from .cli_council import commitments_command, trend_command  # noqa: E402
+
+main.add_command(trend_command)
+main.add_command(commitments_command)
+
+
 def run() -> None:  # pragma: no cover - console entry point wrapper
     main(prog_name="nlp-service")
 

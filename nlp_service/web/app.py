@@ -6,7 +6,7 @@ from werkzeug.routing import BaseConverter
 
 from ..config import Settings, load_settings
 from ..search import SearchEngine
-from . import api, dossier, errors, formatting, headers, limits, pages
+from . import api, council, dossier, errors, formatting, headers, limits, pages
 from .context import EXTENSION, ServiceContext
 
 
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(dossier.blueprint)
+    app.register_blueprint(council.blueprint)
     errors.register(app)
     formatting.register(app)
     headers.register(app, settings)

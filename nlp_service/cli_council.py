@@ -1,0 +1,89 @@
+"""The command line for council members: ``nlp-service trend`` and ``nlp-service commitments``.
+
+Registered on the ``nlp-service`` group by cli.py; cli.py's helpers are imported when a command
+runs, not at import (cli.py imports this module).
+"""
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _filter_options(command):
+    """The search filters (as ``search`` has them) on a council command."""
+    for option in reversed((
+        click.option("--since", help="Submitted on or after (YYYY-MM-DD)."),
+        click.option("--until", help="Submitted on or before (YYYY-MM-DD)."),
+        click.option("--party", help="Only documents of this party."),
+        click.option("--author", help="Only documents by this author."),
+        click.option("--source", help="Only this collection."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+    )):
+        command = option(command)
+    return command
+
+
+def _council_engine(ctx: click.Context, query: str, k: int, filters: dict):
+    """An engine and the validated request."""
+    from . import cli
+    from .search import SearchEngine
+
+    cli._require_store(cli._settings(ctx))
+    engine = SearchEngine(cli._settings(ctx))
+    return engine, engine.make_request(query, k, filters["since"], filters["until"], filters["party"],
+                                       filters["author"], filters["source"])
+
+
+@click.command("trend")
+@click.argument("query")
+@click.option("--by", type=click.Choice(["year", "party"]), default="year", show_default=True)
+@_filter_options
+@click.pass_context
+def trend_command(ctx: click.Context, query: str, by: str, as_json: bool, **filters) -> None:
+    """How many questions match QUERY, per year or per party (above the relevance cut)."""
+    from . import cli
+    from .trend import trend
+
+    try:
+        engine, request = _council_engine(ctx, query, 10, filters)
+        result = trend(engine, request)
+    except cli._user_errors() as exc:
+        raise cli.CliError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['total']} matching questions in {result['documents']} documents (cosine >= {result['cut']})")
+    series = result["by_year" if by == "year" else "by_party"]
+    width = max((len(s["key"]) for s in series), default=4)
+    for s in series:
+        click.echo(f"{s['key']:<{width}}  {s['count']:>5}  {'#' * min(s['count'], 60)}")
+
+
+@click.command("commitments")
+@click.argument("query", required=False)
+@click.option("-k", "k", default=50, show_default=True, help="Most commitments to list (newest first).")
+@_filter_options
+@click.pass_context
+def commitments_command(ctx: click.Context, query: str | None, k: int, as_json: bool, **filters) -> None:
+    """The college's commitments in its answers (on the subject QUERY, when given)."""
+    from . import cli
+    from .commitment_search import FILTERS_ONLY_QUERY, find_commitments
+
+    with_query = bool(query and query.strip())
+    try:
+        engine, request = _council_engine(ctx, query if with_query else FILTERS_ONLY_QUERY, k, filters)
+        result = find_commitments(engine, request, with_query, request.k)
+    except cli._user_errors() as exc:
+        raise cli.CliError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    if not result["commitments"]:
+        click.echo("no commitments found")
+    for c in result["commitments"]:
+        doc, due = c["document"], c["due"]
+        when = f"due {due['text']}" + (f" ({due['date']})" if due["date"] else "") if due else "no due date"
+        click.secho(f"{c['date'] or '?'}  {doc['title'] or doc['external_id']} — vraag {c['question']['number']}  "
+                    f"[{when}]", bold=True)
+        click.echo(f"   {cli._shorten(c['sentence'], 300)}")
