@@ -14,7 +14,8 @@ from nlp_service.web.headers import SECURITY_HEADERS, is_api_path
 
 PATHS = ["/api/search", "/api/search/", "/api/stats", "/api/documents", "/api/documents/1", "/api/questions/5",
          "/api/questions/0", "/api/documents/99999999999999999999", "/api", "/api/", "/api//stats", "//api/stats",
-         "/api/%00", "/api/search%2f..", "/health", "/api/documents/1/../../stats"]
+         "/api/%00", "/api/search%2f..", "/health", "/api/documents/1/../../stats", "/api/trend", "/api/commitments",
+         "/api/dossier", "/feeds/search.atom", "/toezeggingen", "/nieuwe-brief", "/"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "PROPFIND"]
 PARAMS = ["q", "k", "since", "until", "party", "author", "source", "sort", "mode", "text", "title", "x"]
 HEADER_NAMES = ["Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Content-Type", "Cookie",

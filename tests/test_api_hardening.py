@@ -63,6 +63,15 @@ def test_an_over_long_filter_is_400_on_the_api_and_the_page(base_url, name, valu
     assert page.status == 400 and "hoogstens 200 tekens" in page.text
 
 
+@pytest.mark.parametrize("path", ["/api/trend", "/api/commitments", "/toezeggingen"])
+def test_an_over_long_filter_is_400_on_the_council_routes(base_url, path):
+    reply = call(base_url, path, params={"q": "woning", "author": "x" * 50_000})
+    if path.startswith("/api"):
+        assert "at most 200 characters" in api_error(reply, 400)
+    else:
+        assert reply.status == 400 and "hoogstens 200 tekens" in reply.text
+
+
 @pytest.mark.parametrize("name", ["party", "author", "source"])
 def test_a_filter_of_200_characters_is_searched(base_url, name):
     assert search(base_url, q=LEIDEN_QUERY, **{name: "x" * 200}).json()["results"] == []

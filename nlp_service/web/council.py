@@ -10,8 +10,8 @@ from .. import feeds
 from ..commitment_search import FILTERS_ONLY_QUERY, find_commitments
 from ..search import QueryError
 from ..trend import trend
-from .context import engine, settings
-from .pages import DUTCH_ERRORS, filter_options
+from .context import engine
+from .pages import dutch_error, filter_options
 from .searching import make_search_request, search_params
 
 blueprint = Blueprint("council", __name__)
@@ -59,8 +59,7 @@ def commitments_page() -> tuple[str, int]:
     try:
         data = commitments_for(params)
     except QueryError as exc:
-        error = DUTCH_ERRORS.get(exc.field, "Controleer de zoektekst en de filters.").format(
-            max_chars=settings().max_query_chars, max_k=settings().max_k)
+        error = dutch_error(exc, params)
     html = render_template("commitments.html", params=params, data=data, error=error, **filter_options())
     return html, 400 if error else 200
 

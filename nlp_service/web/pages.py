@@ -36,12 +36,17 @@ def index() -> tuple[str, int]:
             results = [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit}
                        for r in engine().search(make_search_request(params)).results]
         except QueryError as exc:
-            error = DUTCH_ERRORS.get(error_key(exc, params), "Controleer de zoektekst en de filters.").format(
-                max_chars=settings().max_query_chars, max_k=settings().max_k, max_filter=MAX_FILTER_CHARS)
+            error = dutch_error(exc, params)
     html = render_template("index.html", params=params, results=results, error=error,
                            active_filters=active_filters(params), more_url=more_results_url(params, results),
                            **filter_options(), **coverage())
     return html, 400 if error else 200
+
+
+def dutch_error(exc: QueryError, params: dict[str, str]) -> str:
+    """What the page says about a refused search, in Dutch."""
+    return DUTCH_ERRORS.get(error_key(exc, params), "Controleer de zoektekst en de filters.").format(
+        max_chars=settings().max_query_chars, max_k=settings().max_k, max_filter=MAX_FILTER_CHARS)
 
 
 def error_key(exc: QueryError, params: dict[str, str]) -> str:
