@@ -13,8 +13,9 @@ from .trend import QUESTION_UNITS, matching_questions
 #: answers whose extraction is remembered (an answer's text and date fix its commitments)
 EXTRACTION_CACHE = 50_000
 #: stands in for the query when commitments are asked for by filters alone, so the filters are
-#: validated by the same SearchEngine.make_request as a search's
-FILTERS_ONLY_QUERY = "-"
+#: validated by the same SearchEngine.make_request as a search's (never searched; a word, since
+#: a query without a letter or digit is empty)
+FILTERS_ONLY_QUERY = "filters"
 
 
 @lru_cache(maxsize=EXTRACTION_CACHE)

@@ -21,6 +21,7 @@ from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
+from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
 from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
 from .store import Store, StoredDocument
 from .units import Unit
@@ -50,8 +51,8 @@ class QueryError(InvalidRequest, ValueError):
     """The request cannot be answered as asked (bad k, date, empty query...).
 
     ``field`` names the parameter at fault (``q``, ``k``, ``since``, ``until``, ``dates``
-    for a range that ends before it starts, ``mode``, ``sort``), so that a page can say
-    what to change in its own words.
+    for a range that ends before it starts, ``mode``, ``sort``, ``party``, ``author``,
+    ``source``), so that a page can say what to change in its own words.
     """
 
     def __init__(self, message: str, field: str = "") -> None:
@@ -103,9 +104,19 @@ def parse_date(value: str | None, name: str) -> str | None:
     if value in (None, ""):
         return None
     try:
+        if not is_iso_date_text(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {value!r}", name) from None
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {shown(value)}", name) from None
+
+
+def filter_value(value: str | None, name: str) -> str | None:
+    """A party, author or collection filter, stripped; None when empty."""
+    value = (value or "").strip() or None
+    if value is not None and len(value) > MAX_FILTER_CHARS:
+        raise QueryError(f"{name} must be at most {MAX_FILTER_CHARS} characters", name)
+    return value
 
 
 def document_card(stored: StoredDocument) -> dict:
@@ -154,24 +165,23 @@ class SearchEngine:
     def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
                      source=None, mode: str = FUSED, sort: str = SORTS[0]) -> SearchRequest:
         """Validate raw parameters (from the CLI or HTTP) into a request."""
-        query = (query or "").strip()
+        query = searchable_text(query or "")
         if not query:
             raise QueryError("the query is empty", "q")
         if len(query) > self.settings.max_query_chars:
             raise QueryError(f"the query is longer than {self.settings.max_query_chars} characters", "q")
-        try:
-            k = int(k)
-        except (TypeError, ValueError):
-            raise QueryError(f"k must be a whole number, got {k!r}", "k") from None
+        number = whole_number(k)
+        if number is None:
+            raise QueryError(f"k must be a whole number, got {shown(k)}", "k")
+        k = number
         if not 1 <= k <= self.settings.max_k:
             raise QueryError(f"k must be between 1 and {self.settings.max_k}, got {k}", "k")
         if mode not in MODES:
-            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}", "mode")
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {shown(mode)}", "mode")
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort")
-        filters = Filters(parse_date(since, "since"), parse_date(until, "until"),
-                          (party or "").strip() or None, (author or "").strip() or None,
-                          (source or "").strip() or None)
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {shown(sort)}", "sort")
+        filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
+                          filter_value(author, "author"), filter_value(source, "source"))
         if filters.since and filters.until and filters.since > filters.until:
             raise QueryError("since must not be after until", "dates")
         return SearchRequest(query, k, filters, mode, sort)

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, jsonify, render_template, url_for
 from .. import feeds
 from ..commitment_search import FILTERS_ONLY_QUERY
 from ..search import QueryError
-from .context import service, settings
-from .pages import DUTCH_ERRORS
+from .context import service
+from .pages import dutch_error
 from .searching import make_search_request, search_params
 
 blueprint = Blueprint("council", __name__)
@@ -58,8 +58,7 @@ def commitments_page() -> tuple[str, int]:
     try:
         data = commitments_for(params)
     except QueryError as exc:
-        error = DUTCH_ERRORS.get(exc.field, "Controleer de zoektekst en de filters.").format(
-            max_chars=settings().max_query_chars, max_k=settings().max_k)
+        error = dutch_error(exc, params)
     html = render_template("commitments.html", params=params, data=data, error=error, **service().filter_options())
     return html, 400 if error else 200
 
