@@ -1,0 +1,59 @@
+"""The parser on letters it was not written for: tests/letters/ (see make_letters.py there).
+
+Each letter comes with ``<name>.json``, its expected split: every question
+found (number, first and last words: nothing cut, nothing glued), every answer
+linked to its own question, authors, parties and both dates; headers,
+footers, footnote bodies and signatures in no question, answer or intro.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nlp_service.parsing import ParseError, parse_path
+
+LETTERS = Path(__file__).parent / "letters"
+FILES = sorted(p for p in LETTERS.iterdir() if p.suffix in (".txt", ".docx", ".pdf"))
+
+
+def flat(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def test_there_are_enough_layouts() -> None:
+    assert len(FILES) >= 14 and {p.suffix for p in FILES} == {".txt", ".docx", ".pdf"}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_letter_split(path: Path) -> None:
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    [document] = parse_path(path)
+    assert [q.number for q in document.questions] == [q["number"] for q in expected["questions"]]
+    for question, want in zip(document.questions, expected["questions"]):
+        text = flat(question.text)
+        assert text.startswith(want["starts"]) and text.endswith(want["ends"]), (question.number, text)
+        if want["answer"] is None:
+            assert question.answer is None, (question.number, question.answer)
+        else:
+            assert flat(question.answer).startswith(want["answer"]), (question.number, question.answer)
+    assert document.authors == expected["authors"]
+    assert document.parties == expected["parties"]
+    assert (document.submitted, document.answered) == (expected["submitted"], expected["answered"])
+    if "title" in expected:
+        assert document.title == expected["title"]
+    intro = flat(document.intro)
+    assert intro.startswith(expected["intro_starts"]), intro[:80]
+    for question in expected["questions"]:
+        assert question["starts"] not in intro, "the question list is stored once, with its answers"
+    texts = [intro] + [flat(q.text) for q in document.questions] + [flat(q.answer) for q in document.questions]
+    for absent in expected["absent"]:
+        assert not any(absent in text for text in texts), absent
+
+
+def test_scanned_pdf_names_the_file() -> None:
+    path = LETTERS / "scanned" / "zonder-tekstlaag.pdf"
+    with pytest.raises(ParseError, match="zonder-tekstlaag.pdf.*no text layer"):
+        parse_path(path)
