@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..documents import Document, Question
-from . import metadata
+from . import metadata, sections
 from .errors import ParseError
 from .layout import Layout, split_layout
 from .linker import link_answers
@@ -29,18 +29,24 @@ def build_document(raw: RawDocument, source: str, name: str, path: str | None = 
     layout = split_layout(raw.text, raw.answer_text, raw.is_question)
     links = link_answers(layout.questions, layout.answers)
     intro, label_lines = _pull_label_lines(layout.intro)
-    meta = _metadata(raw, layout, label_lines)
+    intro, headings, signed = sections.pull_intro_parts(intro)
+    intro, repeated = sections.pull_repeated_questions(intro, [q.text for q in layout.questions])
+    if layout.questions:  # a signature under a question list that was asked again with the answers
+        intro, tail = sections.split_signature(intro)
+        signed += tail
+    title, intro = (("", intro) if raw.title or _has_title_label(label_lines) else sections.title_line(intro))
+    meta = _metadata(raw, layout, label_lines, signed)
     return Document(
         source=source,
         external_id=raw.external_id,
-        title=meta.title or _title_from_name(raw.external_id),
+        title=meta.title or title or _title_from_name(raw.external_id),
         submitted=meta.submitted,
         answered=meta.answered,
         authors=meta.authors,
         parties=meta.parties,
         intro=intro,
         questions=[Question(q.label, q.text, a) for q, a in zip(layout.questions, links.answers)],
-        other="\n\n".join(p for p in [*label_lines, *layout.other, *links.unlinked] if p.strip()),
+        other="\n\n".join(p for p in [*label_lines, *headings, *repeated, *signed, *layout.other, *links.unlinked] if p.strip()),
         path=path,
         warnings=raw.warnings + [f"{name}: {w}" for w in layout.warnings + links.warnings],
     )
@@ -54,11 +60,17 @@ def _pull_label_lines(intro: str) -> tuple[str, list[str]]:
     return re.sub(r"\n{3,}", "\n\n", intro).strip(), [m.group(0).strip() for m in found]
 
 
-def _metadata(raw: RawDocument, layout: Layout, label_lines: list[str]) -> metadata.Metadata:
+def _has_title_label(label_lines: list[str]) -> bool:
+    return bool(metadata.from_labels("\n".join(label_lines)).title)
+
+
+def _metadata(raw: RawDocument, layout: Layout, label_lines: list[str], intro_signature: list[str]) -> metadata.Metadata:
+    """Labels before the questions, then those after them (an unspecific ``Datum:`` there dates the answer)."""
     meta = metadata.Metadata(raw.title, raw.submitted, None, list(raw.authors), list(raw.parties))
-    meta.fill_from(metadata.from_labels("\n".join(label_lines + layout.other)))
+    meta.fill_from(metadata.from_labels("\n".join(label_lines)))
+    meta.fill_from(metadata.from_labels("\n".join(layout.other), after_questions=True))
     meta.fill_from(metadata.from_parliament_header(layout.intro))
-    signed = metadata.from_signature(layout.signature, meta.authors)
+    signed = metadata.from_signature(intro_signature + layout.signature, meta.authors)
     meta.authors = list(dict.fromkeys(meta.authors + signed.authors))
     meta.parties = list(dict.fromkeys(meta.parties + signed.parties))
     return meta

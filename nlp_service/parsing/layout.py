@@ -27,9 +27,12 @@ from .markers import (
     answer_headers,
     candidates_of_style,
     inline_answer_markers,
+    number_label,
+    styled_line_markers,
     question_markers,
     smallest_unused,
 )
+from . import sections
 from .similarity import ECHO_THRESHOLD, best_match
 
 
@@ -37,10 +40,11 @@ from .similarity import ECHO_THRESHOLD, best_match
 class QuestionItem:
     numbers: tuple[int, ...]
     text: str
+    style: str = "1"
 
     @property
     def label(self) -> str:
-        return number_label(self.numbers)
+        return number_label(self.numbers, self.style)
 
 
 @dataclass
@@ -63,27 +67,12 @@ class Layout:
     warnings: list[str] = field(default_factory=list)
 
 
-def number_label(numbers: tuple[int, ...]) -> str:
-    """``(3,)`` -> ``"3"``; a question asked under a combined header ``(2, 3)`` -> ``"2 en 3"``."""
-    if len(numbers) == 1:
-        return str(numbers[0])
-    return ", ".join(str(n) for n in numbers[:-1]) + " en " + str(numbers[-1])
-
-
 # --- text clean-up -----------------------------------------------------------
 
 _FURNITURE = re.compile(
     r"^(?:[^\n]*Tweede Kamer, vergaderjaar \d{4}[–-]\d{4}, (?:Aanhangsel|Vragen)(?: \d+)?|[ \t]*(?:ah|kv)-tk-[\w-]+)[ \t]*$\n?",
     re.MULTILINE,
 )
-_CLOSING = re.compile(r"^[ \t]*(?:Mededeling[ \t]*$|Toelichting[ \t]*(?::|$))", re.MULTILINE)
-_ANSWER_SECTION = re.compile(
-    r"^[ \t]*(?:Antwoorddatum|Datum (?:van )?(?:het )?(?:antwoord|beantwoording)|(?:Antwoorden|Beantwoording)[ \t]*:?[ \t]*$)",
-    re.MULTILINE | re.IGNORECASE,
-)
-_FOOTNOTE_LINE = re.compile(r"[ \t]*\d{1,2}\)[ \t]")
-_RULE_LINE = re.compile(r"[ \t]*_{5,}[ \t]*$")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _ASKS = re.compile(r"\?[\s\d)\]]*$")  # ends with "?", perhaps followed by a footnote mark "1)"
 
 
@@ -102,33 +91,12 @@ def strip_page_furniture(text: str) -> tuple[str, list[str]]:
     return _FURNITURE.sub("", text), [line for line in removed if line]
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in _BLANK_LINE.split(text) if p.strip()]
-
-
-def _looks_like_signature(paragraph: str) -> bool:
-    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
-    return 1 <= len(lines) <= 4 and all(
-        len(line.split()) <= 6 and line[0].isupper() and line[-1] not in "?.!:;," for line in lines
-    )
-
-
-def _cut_closing(text: str) -> tuple[str, list[str]]:
-    """Cut where closing matter begins: a ``Mededeling``/``Toelichting`` section, the ``Antwoorddatum`` line."""
-    cut = min((m.start() for m in (_CLOSING.search(text), _ANSWER_SECTION.search(text)) if m), default=None)
-    if cut is None:
-        return text.strip(), []
-    return text[:cut].strip(), [text[cut:].strip()]
-
-
-def _split_signature(text: str) -> tuple[str, list[str]]:
-    """Signature lines under the last question: "Name\nParty", as paragraphs, or as lines of PDF text."""
-    signature: list[str] = []
-    units = _units(text)
-    while len(units) >= 2 and _looks_like_signature(units[-1]) and len(signature) < 4:
-        signature = [line.strip() for line in units[-1].splitlines() if line.strip()] + signature
-        text = text[: text.rindex(units.pop())]
-    return text.strip(), signature
+_paragraphs = sections.paragraphs
+_cut_closing = sections.cut_closing
+_split_signature = sections.split_signature
+_split_footnotes = sections.split_footnotes
+_ANSWER_SECTION = sections.ANSWER_SECTION
+_BLANK_LINE = sections.BLANK_LINE
 
 
 def _units(text: str) -> list[str]:
@@ -137,21 +105,6 @@ def _units(text: str) -> list[str]:
     if len(paragraphs) == 1:
         return [line.strip() for line in text.splitlines() if line.strip()]
     return paragraphs
-
-
-def _split_footnotes(text: str) -> tuple[str, str]:
-    """Trailing ``1) source, date`` lines (and a ``_____`` rule above them) end a DOCX."""
-    lines = text.split("\n")
-    cut = len(lines)
-    while cut and (not lines[cut - 1].strip() or _FOOTNOTE_LINE.match(lines[cut - 1])):
-        cut -= 1
-    if not any(_FOOTNOTE_LINE.match(line) for line in lines[cut:]):
-        return text, ""
-    if cut and _RULE_LINE.match(lines[cut - 1]):
-        cut -= 1
-    if cut == 0:
-        return text, ""
-    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
 
 
 # --- entry point -------------------------------------------------------------
@@ -201,19 +154,19 @@ def split_questions(text: str, is_question: bool = False) -> Layout:
     layout.intro = text[: chain[0].start].strip()
     for marker, following in zip(chain, chain[1:] + [None]):
         raw = text[marker.end: following.start if following else len(text)]
-        _add_question(layout, marker.numbers, raw)
+        _add_question(layout, marker, raw)
     if footnotes:
         layout.other.append(footnotes)
     return layout
 
 
-def _add_question(layout: Layout, numbers: tuple[int, ...], raw: str) -> None:
+def _add_question(layout: Layout, marker: Marker, raw: str) -> None:
     kept, leftovers = _cut_closing(raw)
     kept, signature = _split_signature(kept)
-    layout.questions.append(QuestionItem(numbers, kept))
+    layout.questions.append(QuestionItem(marker.numbers, kept, marker.style))
     layout.other.extend(leftovers)
     if signature:
-        layout.signature = signature
+        layout.signature.extend(signature)
         layout.other.append("\n".join(signature))
 
 
@@ -263,6 +216,11 @@ def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[Answer
         return [], leftovers
     if len(questions) <= 1:
         return [AnswerBlock(text, pending=numbers or (1,))], leftovers
+    if questions[0].style != "1":  # "a." / "I." questions: their answers are numbered the same way
+        chain = answer_chain(styled_line_markers(text).get(questions[0].style, []), max(numbers))
+        if chain:
+            blocks, preamble = _blocks_from_chain(text, chain)
+            return blocks, leftovers + preamble
     chain = answer_chain(inline_answer_markers(text), max(numbers))
     if chain:
         blocks, preamble = _blocks_from_chain(text, chain)
@@ -438,7 +396,7 @@ def _collect(layout: Layout, spans: list[_Span], echoes_before: dict[int, list[s
             if footnotes:
                 layout.other.append(footnotes)
         if span.kind == "q":
-            _add_question(layout, span.marker.numbers, span.text)
+            _add_question(layout, span.marker, span.text)
             group.extend(span.marker.numbers)
             continue
         kept, leftovers = _cut_closing(span.text) if last else (span.text.strip(), [])

@@ -14,20 +14,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import signatures
 from .dates import DATE_PATTERN, parse_date
 
+#: label vocabulary, as regular expressions; a value follows a ":" (or, for the labels in
+#: _NO_COLON, a space: "Indiendatum 3 februari 2020"). "datum" and "verzonden" name no role
+#: of their own: before the questions they date the submission, after them the answer.
 _LABELS = {
-    "submitted": ("indiendatum", "datum indiening", "ingediend op", "ingediend", "datum"),
-    "answered": ("antwoorddatum", "datum antwoord", "datum beantwoording", "beantwoord op"),
-    "authors": ("door", "indiener", "indieners", "vraagsteller", "vraagstellers", "ingediend door"),
-    "parties": ("fractie", "partij"),
-    "title": ("onderwerp", "titel", "betreft"),
+    "submitted": (r"indien(?:ings)?datum", r"datum\s+(?:van\s+)?(?:indiening|indienen|ontvangst)", r"ingediend(?!\s+door)(?:\s+op)?",
+                  r"datum\s+vragen", r"ingezonden(?:\s+op)?"),
+    "answered": (r"antwoorddatum", r"datum\s+(?:van\s+(?:het\s+)?)?(?:antwoord|beantwoording)", r"beantwoord(?:\s+op)?",
+                 r"datum\s+(?:collegebesluit|verzending\s+antwoord)"),
+    "dated": (r"datum", r"verzonden(?:\s+op)?", r"verzend(?:datum|ing)", r"datum\s+verzending", r"d\.d\."),
+    "authors": (r"door", r"indiener(?:\(?s\)?)?", r"vragensteller(?:\(?s\)?)?", r"ingediend\s+door", r"steller(?:s)?",
+                r"raadslid", r"raadsleden", r"van"),
+    "parties": (r"fractie", r"partij", r"fracties"),
+    "title": (r"onderwerp", r"titel", r"betreft", r"inzake"),
 }
+_NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vragensteller|ingediend\s+door|beantwoord")
+_ROLE = {pattern: role for role, patterns in _LABELS.items() for pattern in patterns}
 _LABEL_LINE = re.compile(
-    r"^[ \t]*(?P<label>" + "|".join(sorted((l for ls in _LABELS.values() for l in ls), key=len, reverse=True))
-    + r")[ \t]*:[ \t]*(?P<value>[^\n]*)$",
+    r"^[ \t]*(?P<label>" + "|".join(sorted(_ROLE, key=len, reverse=True)) + r")(?P<colon>[ \t]*:|[ \t]+(?=\S))"
+    r"[ \t]*(?P<value>[^\n]*)$",
     re.MULTILINE | re.IGNORECASE,
 )
+#: an answer-section heading that carries the answer's date: "Beantwoording door het college, 2 april 2024"
+_DATED_HEADING = re.compile(rf"^[ \t]*(?:antwoord(?:en)?|beantwoording|reactie)\b[^\n]*?({DATE_PATTERN})",
+                            re.MULTILINE | re.IGNORECASE)
 _SUBMITTED = re.compile(rf"\(ingezonden\s+({DATE_PATTERN})\)", re.IGNORECASE)
 _RECEIVED = re.compile(rf"\(ontvangen\s+({DATE_PATTERN})\)", re.IGNORECASE)
 # "van het lid X (P) aan", "de leden X en Y (beiden P) hebben"; not "de leden der Kamer"
@@ -39,10 +52,11 @@ _MEMBERS = re.compile(
 _TK_TITLE = re.compile(
     r"Vragen van (?:het|de) (?:lid|leden) .+? over (?P<title>.+?)(?:\s*\(ingezonden|\s+(?:Antwoord|Mededeling) van\b|\s*$)"
 )
-_NAME_PARTY = re.compile(r"(?P<names>[^()]+?)\s*\((?P<party>[^()]+)\)")
-_NAME_SPLIT = re.compile(r"\s*,\s*|\s+en\s+|\s+&\s+")
-_GROUP_WORDS = re.compile(r"^(?:beiden|beide|allen|alle)\s+", re.IGNORECASE)
-_GLUED_NAME = re.compile(r"(?<=[a-zà-ÿ])(?=[A-Z])")  # "DaniëlleJansen" from PDF extraction
+_MEMBER_TITLE = re.compile(  # "Schriftelijke vragen van raadslid X (P) over ..."
+    r"\bvan\s+(?:het\s+|de\s+)?(?:raadslid|raadsleden|fractievoorzitter|fractie\s+van)\s+(?P<who>.{2,200}?)"
+    r"(?=\s+(?:over|aan|inzake|betreffende|m\.b\.t\.)\b|\s*$)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -65,49 +79,53 @@ class Metadata:
 def _add(items: list[str], *values: str) -> None:
     for value in values:
         value = value.strip(" .,;´`'")
-        if value and value not in items:
+        if value and value.lower() not in {i.lower() for i in items}:
             items.append(value)
 
 
 def split_names_and_parties(text: str) -> tuple[list[str], list[str]]:
-    """``"A (X) en B (Y)"``, ``"A en B (beiden X)"``, ``"A, B en C"`` -> names, parties."""
-    authors: list[str] = []
-    parties: list[str] = []
-    cursor = 0
-    for match in _NAME_PARTY.finditer(text):
-        _add(authors, *_names(match.group("names")))
-        _add(parties, _GROUP_WORDS.sub("", match.group("party").strip()))
-        cursor = match.end()
-    _add(authors, *_names(text[cursor:]))
-    return authors, parties
-
-
-def _names(text: str) -> list[str]:
-    text = re.sub(r"^\s*(?:,|en\b)\s*", "", text.strip())
-    text = re.sub(r"\s+c\.s\.?$", "", text)
-    return [_GLUED_NAME.sub(" ", name).strip() for name in _NAME_SPLIT.split(text) if name.strip()]
+    return signatures.split_names_and_parties(text)
 
 
 def label_lines(text: str) -> list[re.Match]:
-    return list(_LABEL_LINE.finditer(text))
+    """Label lines; a label without ``:`` only when it cannot be prose ("Indiendatum 3 mei 2024")."""
+    found = []
+    for match in _LABEL_LINE.finditer(text):
+        label = re.sub(r"\s+", " ", match.group("label").lower())
+        if ":" not in match.group("colon"):
+            role = _role(label)
+            dated = role in ("submitted", "answered", "dated") and re.match(DATE_PATTERN, match.group("value"), re.I)
+            if not (dated or role == "authors" and _NO_COLON.match(label)):
+                continue
+        found.append(match)
+    return found
 
 
-def from_labels(text: str) -> Metadata:
+def _role(label: str) -> str:
+    return next(role for pattern, role in _ROLE.items() if re.fullmatch(pattern, label, re.IGNORECASE))
+
+
+def from_labels(text: str, after_questions: bool = False) -> Metadata:
+    """Values of the label lines in ``text``; an unspecific date label takes its role from the position."""
     meta = Metadata()
     for match in label_lines(text):
-        label, value = match.group("label").lower(), match.group("value").strip()
-        if label in _LABELS["submitted"] and not meta.submitted:
+        role, value = _role(match.group("label").lower()), match.group("value").strip()
+        if role == "dated":
+            role = "answered" if after_questions else "submitted"
+        if role == "submitted" and not meta.submitted:
             meta.submitted = parse_date(value)
-        elif label in _LABELS["answered"] and not meta.answered:
+        elif role == "answered" and not meta.answered:
             meta.answered = parse_date(value)
-        elif label in _LABELS["authors"]:
+        elif role == "authors":
             authors, parties = split_names_and_parties(value)
             _add(meta.authors, *authors)
             _add(meta.parties, *parties)
-        elif label in _LABELS["parties"]:
-            _add(meta.parties, *_NAME_SPLIT.split(value))
-        elif label in _LABELS["title"] and not meta.title:
+        elif role == "parties":
+            _add(meta.parties, *(signatures.normalise_party(p) for p in re.split(r"\s*,\s*|\s+en\s+", value)))
+        elif role == "title" and not meta.title:
             meta.title = value
+    if not meta.answered and (heading := _DATED_HEADING.search(text)):
+        meta.answered = parse_date(heading.group(1))
     return meta
 
 
@@ -119,7 +137,7 @@ def from_parliament_header(header: str) -> Metadata:
         meta.submitted = parse_date(match.group(1))
     if match := _RECEIVED.search(flat):
         meta.answered = parse_date(match.group(1))
-    if match := _MEMBERS.search(flat):
+    if match := _MEMBERS.search(flat) or _MEMBER_TITLE.search(flat[:500]):
         meta.authors, meta.parties = split_names_and_parties(match.group("who"))
     if match := _TK_TITLE.search(flat[:3000]):
         meta.title = match.group("title").strip().rstrip(".")
@@ -127,15 +145,7 @@ def from_parliament_header(header: str) -> Metadata:
 
 
 def from_signature(lines: list[str], known_authors: list[str]) -> Metadata:
-    """``Name (Party)`` lines, or name then party lines, under the questions."""
+    """``Name (Party)``, ``Name, Party``, ``Name – Party`` lines, or name then party lines."""
     meta = Metadata()
-    for line in lines:
-        if _NAME_PARTY.fullmatch(line.strip()):
-            authors, parties = split_names_and_parties(line)
-            _add(meta.authors, *authors)
-            _add(meta.parties, *parties)
-        elif line in known_authors or (not known_authors and not meta.authors):
-            _add(meta.authors, line)
-        else:
-            _add(meta.parties, line)
+    meta.authors, meta.parties = signatures.from_lines(lines, known_authors)
     return meta

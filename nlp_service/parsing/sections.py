@@ -1,0 +1,126 @@
+"""Section evidence: headings, the closing matter under the questions, signatures, footnotes.
+
+Headings are recognised by vocabulary *and* shape, in any case and with or
+without a colon: a question heading is a whole line such as ``Vragen``,
+``VRAGEN:``, ``Schriftelijke vragen (ex artikel 45 RvO)`` or a line ending in
+``de volgende vragen:``; an answer-section heading is a whole line such as
+``Antwoorden``, ``ANTWOORDEN VAN HET COLLEGE``, ``Beantwoording door het
+college, 2 april 2024`` or ``Antwoorddatum: ...``. A bare ``Antwoord:`` or
+``Antwoord 2`` is an answer *marker* (see :mod:`.markers`), not a section.
+
+Signatures are told apart by the shape of their lines (:mod:`.signatures`):
+under the last question (also directly under it, without a blank line) and
+in the intro (``namens de fractie van D66, Jan Bakker``).
+"""
+from __future__ import annotations
+
+import re
+
+from . import signatures
+from .similarity import ECHO_THRESHOLD, best_match
+
+_CLOSING = re.compile(r"^[ \t]*(?:Mededeling[ \t]*$|Toelichting[ \t]*(?::|$))", re.MULTILINE)
+ANSWER_SECTION = re.compile(
+    r"^[ \t]*(?:Antwoorddatum|Datum[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:antwoord|beantwoording)"
+    r"|(?:(?:Antwoorden|Beantwoording)(?:[ \t]+(?:van|door|namens)\b[^\n]{0,120}"
+    r"|[ \t]+op[ \t]+(?:de[ \t]+)?(?:\w+[ \t]+)?vragen\b(?![ \t]*\d)[^\n]{0,120})?"
+    r"|(?:Antwoord|Reactie)[ \t]+(?:van|door|namens)[ \t]+(?:het[ \t]+)?(?:college|burgemeester|wethouder)[^\n]{0,120})"
+    r"[ \t]*:?[ \t]*$)",
+    re.MULTILINE | re.IGNORECASE,
+)
+QUESTION_HEADING = re.compile(
+    r"^[ \t]*(?:(?:(?:schriftelijke|aanvullende|technische|mondelinge|art(?:ikel|\.)?[ \t]*\d+[ \t]*-?)[ \t]*)?"
+    r"vragen(?:[ \t]+\(?(?:ex[ \t]+)?art(?:ikel|\.)?[ \t]*\d+\w*(?:[ \t]+\w+)?\)?)?"
+    r"|[^\n?]{0,80}\b(?:de[ \t]+)?(?:volgende|onze)[ \t]+vragen\b[^\n?]{0,60}:)[ \t]*:?[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_FOOTNOTE_LINE = re.compile(r"[ \t]*\d{1,2}\)[ \t]")
+_RULE_LINE = re.compile(r"[ \t]*_{5,}[ \t]*$")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+MAX_SIGNATURE_LINES = 6
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in BLANK_LINE.split(text) if p.strip()]
+
+
+def cut_closing(text: str) -> tuple[str, list[str]]:
+    """Cut where closing matter begins: a ``Mededeling``/``Toelichting`` section, an answer-section heading."""
+    cut = min((m.start() for m in (_CLOSING.search(text), ANSWER_SECTION.search(text)) if m), default=None)
+    if cut is None:
+        return text.strip(), []
+    return text[:cut].strip(), [text[cut:].strip()]
+
+
+def split_signature(text: str) -> tuple[str, list[str]]:
+    """Signature lines at the end of ``text``, also when they follow the last line without a blank line."""
+    lines = text.rstrip().split("\n")
+    cut = len(lines)
+    while cut > 1 and len(lines) - cut < MAX_SIGNATURE_LINES and (
+            not lines[cut - 1].strip() or signatures.signature_line(lines[cut - 1])):
+        cut -= 1
+    signature = [line.strip() for line in lines[cut:] if line.strip()]
+    if not signature or not "\n".join(lines[:cut]).strip():
+        return text.strip(), []
+    return "\n".join(lines[:cut]).strip(), signature
+
+
+def pull_intro_parts(intro: str) -> tuple[str, list[str], list[str]]:
+    """Question headings and signature lines leave the intro: (intro, headings, signature lines)."""
+    headings = [m.group(0).strip() for m in QUESTION_HEADING.finditer(intro)]
+    intro = QUESTION_HEADING.sub("", intro)
+    kept: list[str] = []
+    signed: list[str] = []
+    for line in intro.split("\n"):
+        stripped = line.strip()
+        if stripped and signatures.signature_line(stripped) and _stands_alone(stripped):
+            signed.append(stripped)
+        else:
+            kept.append(line)
+    intro = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    return intro, headings, signed
+
+
+def _stands_alone(line: str) -> bool:
+    """An intro line that is only a signature: names with a party, or "namens ..."; a bare name could be prose."""
+    authors, parties = signatures.split_names_and_parties(line)
+    return bool(authors and parties)
+
+
+def title_line(intro: str) -> tuple[str, str]:
+    """A first line that stands alone and ends without a full stop is the letter's title."""
+    first, _, rest = intro.partition("\n")
+    first = first.strip()
+    alone = not rest.strip() or rest.startswith("\n") or BLANK_LINE.match("\n" + rest)
+    if not first or not alone or len(first.split()) > 30 or first[-1] in ".,;:?!" or not rest.strip():
+        return "", intro
+    return first, rest.strip()
+
+
+def split_footnotes(text: str) -> tuple[str, str]:
+    """Trailing ``1) source, date`` lines (and a ``_____`` rule above them) end a DOCX."""
+    lines = text.split("\n")
+    cut = len(lines)
+    while cut and (not lines[cut - 1].strip() or _FOOTNOTE_LINE.match(lines[cut - 1])):
+        cut -= 1
+    if not any(_FOOTNOTE_LINE.match(line) for line in lines[cut:]):
+        return text, ""
+    if cut and _RULE_LINE.match(lines[cut - 1]):
+        cut -= 1
+    if cut == 0:
+        return text, ""
+    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
+
+
+def pull_repeated_questions(intro: str, questions: list[str]) -> tuple[str, list[str]]:
+    """Lines of the intro that repeat a question (a list asked again with the answers) leave it."""
+    if not questions or not intro:
+        return intro, []
+    removed: list[str] = []
+    kept: list[str] = []
+    for line in intro.split("\n"):
+        if "?" in line and best_match(line.strip(), questions)[1] >= ECHO_THRESHOLD:
+            removed.append(line.strip())
+        else:
+            kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), removed
