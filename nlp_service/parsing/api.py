@@ -46,7 +46,7 @@ def build_document(raw: RawDocument, source: str, name: str, path: str | None = 
         parties=meta.parties,
         intro=intro,
         questions=[Question(q.label, q.text, a) for q, a in zip(layout.questions, links.answers)],
-        other="\n\n".join(p for p in [*label_lines, *headings, *repeated, *signed, *layout.other, *links.unlinked] if p.strip()),
+        other="\n\n".join(p for p in [*label_lines, *headings, *repeated, *signed, *layout.other, *links.unlinked, *raw.furniture] if p.strip()),
         path=path,
         warnings=raw.warnings + [f"{name}: {w}" for w in layout.warnings + links.warnings],
     )

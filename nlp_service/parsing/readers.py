@@ -55,6 +55,7 @@ class RawDocument:
     authors: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)  # page headers/footers, footnotes: kept in 'other'
 
 
 @dataclass
@@ -158,19 +159,27 @@ def read_text(data: bytes, name: str) -> ReadResult:
 
 
 def read_pdf(data: bytes, name: str) -> ReadResult:
+    """Body text by layout (see :mod:`.pdftext`); pages without a text layer are named in a warning."""
     import pypdf
+
+    from .pdftext import read_layout
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        layout = read_layout(reader)
     except Exception as exc:  # pypdf raises many types for broken files
         raise ParseError(name, f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise ParseError(name, "PDF holds no extractable text (scanned image?)")
-    return ReadResult([RawDocument(_stem(name), text)])
+    if not layout.body.strip():
+        raise ParseError(name, "PDF has no text layer (a scanned image?): OCR is not supported, nothing was read")
+    warnings = []
+    if layout.empty_pages:
+        pages = ", ".join(map(str, layout.empty_pages))
+        warnings.append(f"{name}: page(s) {pages} have no text layer (scanned?): their content is missing")
+        log.warning(warnings[-1])
+    return ReadResult([RawDocument(_stem(name), layout.body, warnings=warnings,
+                                   furniture=layout.furniture + layout.footnotes)])
 
 
 def read_docx(data: bytes, name: str) -> ReadResult:
