@@ -32,7 +32,7 @@ from .markers import (
     question_markers,
     smallest_unused,
 )
-from . import sections
+from . import footnotes, sections
 from .similarity import ECHO_THRESHOLD, best_match
 
 
@@ -118,6 +118,9 @@ def split_layout(text: str, answer_text: str | None = None, is_question: bool = 
     without a question mark ("Graag de cijfers per jaar.").
     """
     body, furniture = strip_page_furniture(normalize(text))
+    if answer_text is None and not is_question:
+        body, notes = footnotes.split_footnotes(body)
+        furniture += notes
     if answer_text is not None or is_question:
         layout = _split_separate(body, normalize(answer_text or ""), is_question)
     elif headers := answer_headers(body):

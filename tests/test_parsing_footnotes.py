@@ -1,0 +1,46 @@
+"""Footnote bodies stay out of question and answer text: the Tweede Kamer export and text-evidence units."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nlp_service.parsing import parse_path, parse_text
+from nlp_service.parsing.dates import DATE_PATTERN
+from nlp_service.parsing.footnotes import split_footnotes
+
+from test_parsing_corpus import TK, tk_rows
+
+#: an independent reading: a line opening with a footnote number (glued, or "1)"), a source, and a date
+FOOTNOTE_BODY = re.compile(rf"^\s*\d{{1,2}}(?:\)\s*|(?=[A-Z«“\"']))[^\n]{{0,120}}?{DATE_PATTERN}", re.MULTILINE | re.IGNORECASE)
+
+
+def test_no_footnote_body_in_tweedekamer_questions_or_answers() -> None:
+    _, index = tk_rows()
+    wanted = {row["name"] for row in index if row["kind"] in ("ah_qa", "docx_qa")}
+    documents = [d for d in parse_path(TK / "documents.csv") if d.external_id in wanted]
+    assert len(documents) == len(wanted) >= 40
+    found = [(d.external_id, q.number, m.group(0)) for d in documents for q in d.questions
+             for text in (q.text, q.answer or "") for m in FOOTNOTE_BODY.finditer(text)]
+    assert not found, found[:5]
+    moved = sum(bool(FOOTNOTE_BODY.search(d.other)) for d in documents)
+    assert moved >= 15  # the bodies were not lost: they are in 'other'
+
+
+def test_footnote_body_leaves_a_question_and_its_mark_is_dropped() -> None:
+    text = ("Vraag 1\nBent u bekend met het bericht «Zorgpremies stijgen»1?\n"
+            "1NOS, 12 november 2024, Zorgpremies stijgen (https://nos.nl/artikel/\n2544874-zorgpremies)\n"
+            "Antwoord 1\nJa, zie artikel 1 van de wet.\n")
+    document = parse_text(text, "t", "fn")
+    [question] = document.questions
+    assert question.text == "Bent u bekend met het bericht «Zorgpremies stijgen»?"
+    assert question.answer == "Ja, zie artikel 1 van de wet."
+    assert "1NOS, 12 november 2024" in document.other and "2544874-zorgpremies" in document.other
+
+
+@pytest.mark.parametrize("line", [
+    "1 In 2024 kwamen 40 meldingen binnen.",  # a numbered sentence, not glued
+    "2De vraag is of dit klopt?",  # glued, but it cites nothing
+])
+def test_lines_that_are_not_footnotes_stay(line: str) -> None:
+    assert split_footnotes(line) == (line, [])
