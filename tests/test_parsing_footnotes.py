@@ -44,3 +44,23 @@ def test_footnote_body_leaves_a_question_and_its_mark_is_dropped() -> None:
 ])
 def test_lines_that_are_not_footnotes_stay(line: str) -> None:
     assert split_footnotes(line) == (line, [])
+
+
+def test_tweedekamer_titles_whole_and_dates_found_where_the_text_holds_them() -> None:
+    texts, index = tk_rows()
+    kinds = {row["name"]: row["kind"] for row in index}
+    documents = {d.external_id: d for d in parse_path(TK / "documents.csv")}
+    restitutie = documents["Het_verdwijnen_van_de_restitutiepolis_en.pdf"]
+    assert restitutie.title == "het verdwijnen van de restitutiepolis en de gevolgen voor ggz-patiënten"
+    zorg = documents["Zorg_voor_zwangere_vrouwen_en_baby’s_in_.pdf"]
+    assert zorg.title == "zorg voor zwangere vrouwen en baby’s in aanmeldcentrum en AZC’s"
+    # questions-only documents all carry a header "... over <title> (ingezonden ...)": the title runs up to it
+    for name, kind in kinds.items():
+        if kind == "kv_questions_only":
+            header = re.sub(r"\s+", " ", texts[name][:1500])
+            assert re.search(re.escape(documents[name].title) + r"\s*\(ingezonden", header), name
+    # "Op 6 november jl. hebben de leden ... vragen gesteld", answered 20 november 2024
+    assert documents["Uitstel_beantwoording_vragen_van_de_lede.docx"].submitted == "2024-11-06"
+    # the answer shares case 2024Z18792 with the questions document of the same export
+    assert documents["Antwoord_op_vragen_van_het_lid_Boswijk_o.docx"].submitted == "2024-11-19"
+    assert sum(d.submitted is None for d in documents.values()) <= 14

@@ -173,7 +173,25 @@ def _documents(result: ReadResult, source: str, name: str, path: str | None, rep
         report(Path(path or name), error)
     if not result.documents:
         raise result.errors[0] if result.errors else ParseError(path or name, "no documents found")
-    return [build_document(raw, source, _record_name(name, raw, result), path) for raw in result.documents]
+    documents = [build_document(raw, source, _record_name(name, raw, result), path) for raw in result.documents]
+    _share_submission_dates(documents)
+    return documents
+
+
+_CASE_NUMBER = re.compile(r"\b(20\d\d)Z\s?(\d{5})\b")
+
+
+def _share_submission_dates(documents: list[Document]) -> None:
+    """An answer without submission date takes it from the question document of one export with its case
+    number (the first ``2024Z18792`` of the header; one named further on may be another case's)."""
+    def case(document: Document) -> str | None:
+        match = _CASE_NUMBER.search(document.intro[:500])
+        return match.group(1) + "Z" + match.group(2) if match else None
+
+    dated = {case(d): d.submitted for d in documents if d.submitted and case(d)}
+    for document in documents:
+        if not document.submitted and case(document) in dated:
+            document.submitted = dated[case(document)]
 
 
 def _record_name(name: str, raw: RawDocument, result: ReadResult) -> str:

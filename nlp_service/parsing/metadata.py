@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import signatures
-from .dates import DATE_PATTERN, parse_date
+from .dates import DATE_PATTERN, MONTH_NAMES, MONTHS, parse_date
 
 #: label vocabulary, as regular expressions; a value follows a ":" (or, for the labels in
 #: _NO_COLON, a space: "Indiendatum 3 februari 2020"). "datum" and "verzonden" name no role
@@ -43,6 +43,12 @@ _DATED_HEADING = re.compile(rf"^[ \t]*(?:antwoord(?:en)?|beantwoording|reactie)\
                             re.MULTILINE | re.IGNORECASE)
 _SUBMITTED = re.compile(rf"\(ingezonden\s+({DATE_PATTERN})\)", re.IGNORECASE)
 _RECEIVED = re.compile(rf"\(ontvangen\s+({DATE_PATTERN})\)", re.IGNORECASE)
+#: "Op 6 november jl. hebben de leden X en Y schriftelijke vragen gesteld": the year may be left out
+_ASKED_ON = re.compile(
+    rf"\bOp\s+(?P<day>\d{{1,2}})\s+(?P<month>{MONTH_NAMES})\.?(?:\s+(?P<year>\d{{4}}))?(?:\s+jl\.?)?,?\s+"
+    rf"(?:heeft|hebben)\b[^.]{{0,300}}?\bvragen\s+(?:gesteld|ingediend|ingezonden)",
+    re.IGNORECASE,
+)
 # "van het lid X (P) aan", "de leden X en Y (beiden P) hebben"; not "de leden der Kamer"
 _MEMBERS = re.compile(
     r"\b(?:het|de)\s+(?:lid|leden)\s+(?!der\b)(?:lid\s+)?(?P<who>.{1,300}?)"
@@ -50,7 +56,9 @@ _MEMBERS = re.compile(
     re.IGNORECASE,
 )
 _TK_TITLE = re.compile(
-    r"Vragen van (?:het|de) (?:lid|leden) .+? over (?P<title>.+?)(?:\s*\(ingezonden|\s+(?:Antwoord|Mededeling) van\b|\s*$)"
+    # PDF extraction glues words: "...en Sportover zorg voor ...", "Sport overhet verdwijnen ..."
+    r"[Vv]ragen van (?:het|de) (?:lid|leden) .+?(?:\s|(?<=[a-z]))over(?:\s+|(?=(?:het|de|een|the)\s))(?P<title>.+?)"
+    r"(?:\s*\(ingezonden|\s+(?:Antwoord|Mededeling) van\b|\s*$)"
 )
 _MEMBER_TITLE = re.compile(  # "Schriftelijke vragen van raadslid X (P) over ..."
     r"\bvan\s+(?:het\s+|de\s+)?(?:raadslid|raadsleden|fractievoorzitter|fractie\s+van)\s+(?P<who>.{2,200}?)"
@@ -137,11 +145,26 @@ def from_parliament_header(header: str) -> Metadata:
         meta.submitted = parse_date(match.group(1))
     if match := _RECEIVED.search(flat):
         meta.answered = parse_date(match.group(1))
+    if not meta.submitted and (match := _ASKED_ON.search(flat[:5000])):
+        meta.submitted = _asked_on(match, meta.answered)
     if match := _MEMBERS.search(flat) or _MEMBER_TITLE.search(flat[:500]):
         meta.authors, meta.parties = split_names_and_parties(match.group("who"))
     if match := _TK_TITLE.search(flat[:3000]):
         meta.title = match.group("title").strip().rstrip(".")
     return meta
+
+
+def _asked_on(match: re.Match, answered: str | None) -> str | None:
+    """The date of "Op 6 november jl. ..."; without a year, the latest such date before the answer."""
+    day, month = int(match.group("day")), MONTHS[match.group("month").lower()]
+    if match.group("year"):
+        return parse_date(f"{day}-{month}-{match.group('year')}")
+    if not answered:
+        return None
+    year = int(answered[:4])
+    if (month, day) > (int(answered[5:7]), int(answered[8:10])):
+        year -= 1
+    return parse_date(f"{day}-{month}-{year}")
 
 
 def from_signature(lines: list[str], known_authors: list[str]) -> Metadata:

@@ -92,7 +92,9 @@ def title_line(intro: str) -> tuple[str, str]:
     first, _, rest = intro.partition("\n")
     first = first.strip()
     alone = not rest.strip() or rest.startswith("\n") or BLANK_LINE.match("\n" + rest)
-    if not first or not alone or len(first.split()) > 30 or first[-1] in ".,;:?!" or not rest.strip():
+    words = first.split()
+    if not first or not alone or not 3 <= len(words) <= 30 or first[-1] in ".,;:?!" or not rest.strip() or not any(
+            w.islower() for w in words):  # "AH 617", "2024Z18294": a reference, not a title
         return "", intro
     return first, rest.strip()
 
