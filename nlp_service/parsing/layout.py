@@ -27,12 +27,13 @@ from .markers import (
     answer_headers,
     candidates_of_style,
     inline_answer_markers,
+    line_markers,
     number_label,
     styled_line_markers,
     question_markers,
     smallest_unused,
 )
-from . import footnotes, sections
+from . import footnotes, metadata, sections
 from .similarity import ECHO_THRESHOLD, best_match
 
 
@@ -210,20 +211,24 @@ def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[Answer
     text, footnotes = _split_footnotes(text.strip())
     leftovers = [footnotes] if footnotes else []
     section = _ANSWER_SECTION.match(text)
-    if section and section.group(0).strip().lower().startswith(("antwoorddatum", "datum")):
+    if section:  # the heading line ("Antwoorddatum: ...", "Beantwoording door het college, <date>")
         line_end = text.find("\n")
         leftovers.insert(0, text[: line_end if line_end >= 0 else len(text)].strip())
         text = text[line_end:].strip() if line_end >= 0 else ""
+    while (label := next(iter(metadata.label_lines(text)), None)) and label.start() == 0:
+        leftovers.append(label.group(0).strip())  # "Datum: ..." under the heading dates the answers
+        text = text[label.end():].strip()
     numbers = tuple(n for q in questions for n in q.numbers)
     if not text:
         return [], leftovers
-    if len(questions) <= 1:
-        return [AnswerBlock(text, pending=numbers or (1,))], leftovers
-    if questions[0].style != "1":  # "a." / "I." questions: their answers are numbered the same way
-        chain = answer_chain(styled_line_markers(text).get(questions[0].style, []), max(numbers))
+    if questions and questions[0].style != "1":  # "a." / "I." questions: their answers are numbered the same way
+        chain = _increasing(m for m in styled_line_markers(text).get(questions[0].style, []) if m.last <= max(numbers))
         if chain:
             blocks, preamble = _blocks_from_chain(text, chain)
             return blocks, leftovers + preamble
+    if len(questions) <= 1:
+        opening = next((m for m in line_markers(text) if m.start == 0 and m.numbers == (numbers or (1,))), None)
+        return [AnswerBlock(text[opening.end:] if opening else text, pending=numbers or (1,))], leftovers
     chain = answer_chain(inline_answer_markers(text), max(numbers))
     if chain:
         blocks, preamble = _blocks_from_chain(text, chain)
@@ -232,6 +237,17 @@ def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[Answer
     if blocks:
         return blocks, leftovers + preamble
     return [AnswerBlock(text, pending=numbers)], leftovers
+
+
+def _increasing(markers) -> list[Marker]:
+    """The longest run of increasing numbers: line-start markers in the questions' own style ("d." ... "h.")
+    are strong evidence, so unlike :func:`answer_chain` a gap (unanswered questions) costs nothing."""
+    markers = list(markers)
+    best: list[list[Marker]] = []
+    for marker in markers:
+        before = [run for run in best if run[-1].last < marker.first]
+        best.append(max(before, key=len, default=[]) + [marker])
+    return max(best, key=len, default=[])
 
 
 def _blocks_from_chain(text: str, chain: list[Marker]) -> tuple[list[AnswerBlock], list[str]]:

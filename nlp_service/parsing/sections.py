@@ -99,11 +99,16 @@ def title_line(intro: str) -> tuple[str, str]:
     return first, rest.strip()
 
 
+def _is_footnote(line: str) -> bool:
+    """``1) Leidsch Dagblad, 10 juni 2024, ...``; ``1) Is het college ...?`` is a question numbered the same way."""
+    return bool(_FOOTNOTE_LINE.match(line)) and "?" not in line
+
+
 def split_footnotes(text: str) -> tuple[str, str]:
     """Trailing ``1) source, date`` lines (and a ``_____`` rule above them) end a DOCX."""
     lines = text.split("\n")
     cut = len(lines)
-    while cut and (not lines[cut - 1].strip() or _FOOTNOTE_LINE.match(lines[cut - 1])):
+    while cut and (not lines[cut - 1].strip() or _is_footnote(lines[cut - 1])):
         cut -= 1
     if not any(_FOOTNOTE_LINE.match(line) for line in lines[cut:]):
         return text, ""
