@@ -315,7 +315,8 @@ def candidates_of_style(text: str, chain: list[Marker]) -> list[Marker]:
 # --- answer markers ----------------------------------------------------------
 
 _ANSWER_HEADER = re.compile(
-    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?)(?:[ \t]+op)?(?:[ \t]+(?:de[ \t]+)?(?:[Vv]ra(?:ag|gen)))?"
+    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?)(?P<college>[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:college|B&W|B[ \t]*en[ \t]*W))?"
+    rf"(?:[ \t]+op)?(?:[ \t]+(?:de[ \t]+)?(?:[Vv]ra(?:ag|gen)))?"
     rf"(?:[ \t]+(?P<nums>{NUMBER_LIST}))?|Ad[ \t]*(?P<ad>{NUMBER_LIST})[ \t]*\)?)"
     rf"[ \t]*(?P<sep>[:.)]?)",
     re.MULTILINE,
@@ -332,8 +333,8 @@ def answer_headers(text: str) -> list[Marker]:
     for m in _ANSWER_HEADER.finditer(text):
         numbers = m.group("nums") or m.group("ad") or ""
         rest_of_line = text[m.end():].split("\n", 1)[0]
-        if m.group("word") == "Antwoorden" and not numbers:
-            continue
+        if m.group("word") == "Antwoorden" and not numbers or m.group("college") and m.group("sep") != ":":
+            continue  # "Antwoorden" and "Antwoord van het college" without ":" head the answer section
         if not (m.group("sep") or not rest_of_line.strip()):
             continue
         if numbers and m.group("sep") == "." and not m.group("ad") and re.match(r"\d", rest_of_line.strip()):

@@ -102,6 +102,9 @@ def _page_lines(page, number: int) -> list[_Line]:
 
     def visit(text, cm, tm, font_dict, font_size) -> None:
         if not text or not text.strip():
+            if fragments and " " in (text or ""):  # a space pypdf put between two shows: keep the words apart
+                y0, x0, last, size0 = fragments[-1]
+                fragments[-1] = (y0, x0, last + " ", size0)
             return
         scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * ((cm[2] ** 2 + cm[3] ** 2) ** 0.5 or 1.0)
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]

@@ -22,15 +22,16 @@ from .similarity import ECHO_THRESHOLD, best_match
 _CLOSING = re.compile(r"^[ \t]*(?:Mededeling[ \t]*$|Toelichting[ \t]*(?::|$))", re.MULTILINE)
 ANSWER_SECTION = re.compile(
     r"^[ \t]*(?:Antwoorddatum|Datum[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:antwoord|beantwoording)"
-    r"|(?:(?:Antwoorden|Beantwoording)(?:[ \t]+(?:van|door|namens)\b[^\n]{0,120}"
-    r"|[ \t]+op[ \t]+(?:de[ \t]+)?(?:\w+[ \t]+)?vragen\b(?![ \t]*\d)[^\n]{0,120})?"
-    r"|(?:Antwoord|Reactie)[ \t]+(?:van|door|namens)[ \t]+(?:het[ \t]+)?(?:college|burgemeester|wethouder)[^\n]{0,120})"
+    r"|(?:(?:Antwoorden|Beantwoording)(?:[ \t]+(?:van|door|namens)\b[^\n:]{0,120}"
+    r"|[ \t]+op[ \t]+(?:de[ \t]+)?(?:\w+[ \t]+)?vragen\b(?![ \t]*\d)[^\n:]{0,120})?"
+    r"|(?:Antwoord|Reactie)[ \t]+(?:van|door|namens)[ \t]+(?:het[ \t]+)?(?:college|burgemeester|wethouder)[^\n:]{0,120})"
     r"[ \t]*:?[ \t]*$)",
     re.MULTILINE | re.IGNORECASE,
 )
 QUESTION_HEADING = re.compile(
     r"^[ \t]*(?:(?:(?:schriftelijke|aanvullende|technische|mondelinge|art(?:ikel|\.)?[ \t]*\d+[ \t]*-?)[ \t]*)?"
-    r"vragen(?:[ \t]+\(?(?:ex[ \t]+)?art(?:ikel|\.)?[ \t]*\d+\w*(?:[ \t]+\w+)?\)?)?"
+    r"vragen(?:[ \t]+aan[ \t]+(?:het[ \t]+)?(?:college|B&W|burgemeester)[^\n?:]{0,60})?"
+    r"(?:[ \t]+\(?(?:ex[ \t]+)?art(?:ikel|\.)?[ \t]*\d+\w*(?:[ \t]+\w+)?\)?)?"
     r"|[^\n?]{0,80}\b(?:de[ \t]+)?(?:volgende|onze)[ \t]+vragen\b[^\n?]{0,60}:)[ \t]*:?[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )

@@ -48,9 +48,18 @@ _TITLE_WORDS = re.compile(r"^(?:raadslid|raadsleden|fractievoorzitter|commissiel
                           re.IGNORECASE)
 
 
+#: "Met vriendelijke groet," and "Hoogachtend," open a signature; they name no one
+CLOSING_FORMULA = re.compile(r"^(?:met\s+)?(?:vriendelijke|hartelijke|collegiale)\s+groet(?:en)?\s*,?$|^hoogachtend\s*,?$",
+                             re.IGNORECASE)
+_ROLE = re.compile(r"^(?:namens\s+)?(?:(?:gemeente)?raadslid|raadsleden|fractievoorzitter|fractielid|commissielid|"
+                   r"burgerraadslid|steunfractielid)\s+(?:van\s+(?:de\s+)?)?", re.IGNORECASE)
+_NAMENS = re.compile(r"^namens\s+(?:de\s+)?", re.IGNORECASE)
+
+
 def normalise_party(party: str) -> str:
     """``Volt Leiden`` -> ``Volt``; ``de fractie van D66`` -> ``D66``; ``groenlinks`` -> ``GroenLinks``."""
     party = re.sub(r"\s+", " ", _GROUP_WORDS.sub("", party.strip(" .,;:()"))).strip()
+    party = _NAMENS.sub("", _ROLE.sub("", party))
     party = re.sub(r"^(?:de\s+)?fractie\s+(?:van\s+(?:de\s+)?)?", "", party, flags=re.IGNORECASE)
     party = re.sub(r"[- ]fractie$", "", party, flags=re.IGNORECASE)
     lowered = party.lower()
@@ -135,6 +144,8 @@ def _unglue(name: str) -> str:
 def signature_line(line: str) -> bool:
     """Does this line look like (part of) a signature: a name, a party, or both?"""
     line = line.strip()
+    if CLOSING_FORMULA.match(line) or _NAMENS.match(line) and is_party(line):
+        return True
     if not line or len(line) > 90 or line[-1] in "?:;" or re.search(r"\d{4}", line):
         return False
     if _ON_BEHALF.match(line) or _NAME_PARTY.match(line) and looks_like_name(_NAME_PARTY.match(line)["names"]):
@@ -148,6 +159,11 @@ def from_lines(lines: list[str], known_authors: list[str]) -> tuple[list[str], l
     authors: list[str] = []
     parties: list[str] = []
     for line in lines:
+        if CLOSING_FORMULA.match(line.strip()):
+            continue
+        if _NAMENS.match(line) and not _ON_BEHALF.match(line):  # "namens de fractie van D66,"
+            _add(parties, normalise_party(line))
+            continue
         found_authors, found_parties = split_names_and_parties(line)
         if not found_parties and len(found_authors) == 1 and not looks_like_name(line) and (
                 authors or known_authors):

@@ -321,6 +321,56 @@ Ja, in de marktcommissie van februari.
                   q("2", "Zijn de marktkooplieden", "gehoord?", "Ja, in de marktcommissie")],
        absent=[])
 
+# 15. Title naming the group, "Vragen aan het college", closing formula, "Namens de fractie van ...", singular
+#     answer heading with date, answers numbered like the questions
+letter("15-namens-groet", """
+Schriftelijke vragen van de fractie Partij voor de Dieren over bomenkap in het Leidse Hout
+
+Datum: 3 maart 2025
+
+In het Leidse Hout zijn deze week bomen gemarkeerd voor de kap.
+
+Vragen aan het college
+1. Hoeveel bomen worden er gekapt en waarom?
+2. Is voor de kap een omgevingsvergunning verleend?
+
+Met vriendelijke groet,
+Namens de fractie van de Partij voor de Dieren,
+Ilse de Boer
+
+Antwoord van het college, 25 maart 2025
+
+1. Er worden 60 bomen gekapt; zij zijn aangetast door de essentaksterfte.
+2. Ja, de vergunning is op 10 februari verleend.
+""",
+       submitted="2025-03-03", answered="2025-03-25", authors=["Ilse de Boer"], parties=["Partij voor de Dieren"],
+       intro_starts="In het Leidse Hout",
+       questions=[q("1", "Hoeveel bomen", "en waarom?", "Er worden 60 bomen"),
+                  q("2", "Is voor de kap", "verleend?", "Ja, de vergunning")],
+       absent=["Met vriendelijke groet", "Ilse de Boer"])
+
+# 16. "Vraag 1." with "Antwoord van het college:" after each, signer with role before the questions
+letter("16-antwoord-college", """
+Onderwerp: Parkeertarieven Morsweg
+Datum indiening: 12 juni 2024
+Datum beantwoording: 9 juli 2024
+
+Ruud Hoekstra, fractievoorzitter Leefbaar Leiden
+
+Sinds 1 mei betalen bewoners van de Morsweg het dubbele voor een parkeervergunning.
+
+Vraag 1. Waarom zijn de tarieven aan de Morsweg verdubbeld?
+Antwoord van het college: De Morsweg valt sinds mei in de zone binnenstad.
+
+Vraag 2. Geldt de verhoging ook voor bezoekersvergunningen?
+Antwoord van het college: Nee, die blijven gelijk.
+""",
+       submitted="2024-06-12", answered="2024-07-09", authors=["Ruud Hoekstra"], parties=["Leefbaar Leiden"],
+       title="Parkeertarieven Morsweg", intro_starts="Sinds 1 mei",
+       questions=[q("1", "Waarom zijn de tarieven", "verdubbeld?", "De Morsweg valt"),
+                  q("2", "Geldt de verhoging", "bezoekersvergunningen?", "Nee, die blijven")],
+       absent=["fractievoorzitter"])
+
 DOCX_LETTERS: dict[str, dict] = {}
 PDF_LETTERS: dict[str, dict] = {}
 
