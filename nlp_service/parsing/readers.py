@@ -204,10 +204,28 @@ def _docx_blocks(document) -> Iterator[str]:
     numbering = _DocxNumbering(document)
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            for row in block.rows:
-                yield " | ".join(cell.text.strip() for cell in row.cells)
+            rows = [[cell.text.strip() for cell in row.cells] for row in block.rows]
+            yield from _question_table(rows) or (" | ".join(row) for row in rows)
         else:
             yield numbering.prefix(block) + block.text
+
+
+def _question_table(rows: list[list[str]]) -> list[str]:
+    """A table with a ``Vraag`` and an ``Antwoord`` column: each row as ``Vraag N`` / ``Antwoord N`` blocks."""
+    if len(rows) < 2:
+        return []
+    header = [cell.lower() for cell in rows[0]]
+    asked = next((i for i, cell in enumerate(header) if re.match(r"(?:schriftelijke\s+)?vra(?:ag|gen)\b", cell)), None)
+    answered = next((i for i, cell in enumerate(header) if re.match(r"(?:beantwoording|antwoord)", cell)), None)
+    if asked is None or answered is None or asked == answered:
+        return []
+    blocks = []
+    for count, row in enumerate(rows[1:], start=1):
+        label = next((m.group(1) for cell in row[:1] if (m := re.fullmatch(r"(\d{1,3})[.)]?", cell))), str(count))
+        blocks.append(f"Vraag {label}\n{row[asked]}")
+        if row[answered]:
+            blocks.append(f"Antwoord {label}\n{row[answered]}")
+    return blocks
 
 
 class _DocxNumbering:

@@ -11,7 +11,8 @@ are written as text; the DOCX ones with python-docx (header and footer in the
 section, footnotes as trailing ``1)`` lines); the PDF ones with fpdf2 (a dev
 dependency only) with a running header, ``Pagina N van M`` footers, wrapped
 lines and footnotes in a smaller font at the page bottom. The generated files
-are committed: the tests read them and need neither writer.
+are committed: the tests read them and need neither writer. A DOCX or PDF that
+exists is not written again (delete it to regenerate it).
 
 Expected JSON fields: ``submitted``, ``answered``, ``authors``, ``parties``,
 ``questions`` (``number``, ``starts``, ``ends``: the question text's first and
@@ -416,6 +417,26 @@ DOCX_LETTERS["12-docx-vraag"] = dict(
                              q("2", "Welke maatregelen", "verkorten?", "Wij kopen extra")],
                   absent=[]))
 
+# 17. DOCX: questions and answers side by side in a table (number | Vraag | Antwoord), one left open
+DOCX_LETTERS["17-docx-tabel"] = dict(
+    header="Gemeente Leiden", footer="Raadsvragen",
+    paragraphs=[
+        ("Indiener(s): Merel Kok (D66), Sem Yilmaz (D66)", None),
+        ("Indiendatum: 20 januari 2025", None),
+        ("Antwoorddatum: 11 februari 2025", None),
+        ("De gemeente wil het aantal deelscooters in de binnenstad beperken.", None),
+    ],
+    table=[["Nr.", "Vraag", "Antwoord"],
+           ["1", "Hoeveel deelscooters staan er nu in de binnenstad?", "Ongeveer 450, verdeeld over drie aanbieders."],
+           ["2", "Komen er vaste parkeerplekken voor deelscooters?", "Ja, op twaalf locaties vanaf april."],
+           ["3", "Wordt het aantal aanbieders beperkt?", ""]],
+    expected=dict(submitted="2025-01-20", answered="2025-02-11", authors=["Merel Kok", "Sem Yilmaz"], parties=["D66"],
+                  intro_starts="De gemeente wil",
+                  questions=[q("1", "Hoeveel deelscooters", "binnenstad?", "Ongeveer 450"),
+                             q("2", "Komen er vaste", "deelscooters?", "Ja, op twaalf"),
+                             q("3", "Wordt het aantal", "beperkt?", None)],
+                  absent=[]))
+
 LONG_INTRO = (
     "Op 3 februari 2024 berichtte de krant dat de woningcorporaties in de regio steeds vaker woningen "
     "toewijzen aan urgent woningzoekenden, terwijl de doorstroming van ouderen naar kleinere woningen "
@@ -495,6 +516,11 @@ def write_docx(name: str, spec: dict) -> None:
     section.footer.paragraphs[0].text = spec["footer"]
     for text, style in spec["paragraphs"]:
         document.add_paragraph(text, style="List Number" if style == "list" else None)
+    if "table" in spec:
+        table = document.add_table(rows=len(spec["table"]), cols=len(spec["table"][0]))
+        for row, cells in zip(table.rows, spec["table"]):
+            for cell, text in zip(row.cells, cells):
+                cell.text = text
     document.core_properties.title = ""
     document.save(HERE / f"{name}.docx")
 
@@ -555,15 +581,18 @@ def main() -> None:
         (HERE / f"{name}.txt").write_text(spec.pop("text"), encoding="utf-8")
         (HERE / f"{name}.json").write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for name, spec in DOCX_LETTERS.items():
-        write_docx(name, spec)
+        if not (HERE / f"{name}.docx").exists():  # written once: a rewrite changes only the ZIP's timestamps
+            write_docx(name, spec)
         (HERE / f"{name}.json").write_text(json.dumps(spec["expected"], ensure_ascii=False, indent=1) + "\n",
                                            encoding="utf-8")
     for name, spec in PDF_LETTERS.items():
-        write_pdf(name, spec)
+        if not (HERE / f"{name}.pdf").exists():
+            write_pdf(name, spec)
         (HERE / f"{name}.json").write_text(json.dumps(spec["expected"], ensure_ascii=False, indent=1) + "\n",
                                            encoding="utf-8")
     (HERE / "scanned").mkdir(exist_ok=True)
-    write_scanned_pdf()
+    if not (HERE / "scanned" / "zonder-tekstlaag.pdf").exists():
+        write_scanned_pdf()
 
 
 if __name__ == "__main__":
