@@ -57,7 +57,7 @@ _MEMBERS = re.compile(
 )
 _TK_TITLE = re.compile(
     # PDF extraction glues words: "...en Sportover zorg voor ...", "Sport overhet verdwijnen ..."
-    r"[Vv]ragen van (?:het|de) (?:lid|leden) .+?(?:\s|(?<=[a-z]))over(?:\s+|(?=(?:het|de|een|the)\s))(?P<title>.+?)"
+    r"(?:Vragen|(?:Mondelinge|Schriftelijke) vragen) van (?:het|de) (?:lid|leden) .+?(?:\s|(?<=[a-z]))over(?:\s+|(?=(?:het|de|een|the)\s))(?P<title>.+?)"
     r"(?:\s*\(ingezonden|\s+(?:Antwoord|Mededeling) van\b|\s*$)"
 )
 _MEMBER_TITLE = re.compile(  # "Schriftelijke vragen van raadslid X (P) over ..."
