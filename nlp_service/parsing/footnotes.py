@@ -5,7 +5,8 @@ starts with the footnote number glued to the source (``3MIND, 13 november
 2024, Alle verzekeraars ...``, ``2Kamerstukken II 2021–2022, 29 279, nr. 339``)
 and cites something (a date or a year, a URL, a Kamerstuk number). The lines
 that continue it are those that complete a citation: a URL, a line after one
-ending in ``-`` or ``/``, or a short tail (``2024``) of an unfinished one;
+ending in ``-`` or ``/``, a short tail (``2024``) of an unfinished one, or
+the line that closes a ``«`` or ``(`` the note left open;
 never a longer line of prose, which after a page break is the question or
 answer text continuing under the footnotes. The bodies leave the text (they go
 to ``other``); the marks that point at them (``«...»1?``) are dropped.
@@ -61,8 +62,10 @@ def _continues(note: list[str], line: str) -> bool:
         return False
     last = note[-1].rstrip()
     unfinished = not last.endswith((".", ")", "»", "”", "'", "’"))
+    joined = " ".join(note)
+    closes = any(joined.count(a) > joined.count(b) and b in line for a, b in (("«", "»"), ("(", ")")))
     return bool(_URL.search(line) or last.endswith(("-", "/")) and len(line.split()) <= 3
-                or unfinished and len(line.split()) <= 2)
+                or unfinished and len(line.split()) <= 2 or closes)
 
 
 def _drop_marks(text: str, numbers: list[str]) -> str:
