@@ -23,9 +23,13 @@ _URL = re.compile(r"https?://|www\.|\.(?:nl|com|org|eu|int)/", re.IGNORECASE)
 _STRUCTURE = re.compile(r"^[ \t]*(?:Vra(?:ag|gen)|Antwoord(?:en)?)\b|^[ \t]*\d{1,3}[.)][ \t]")
 
 
+#: "1de Limburger, 15 november 2024": a source in lower case must be followed by ", <date>" ("1ste kwartaal" is not)
+_LOWER_SOURCE = re.compile(rf"^[ \t]*(?P<number>\d{{1,2}})(?=[a-z])[^,\n]{{1,60}},\s*{DATE_PATTERN}", re.IGNORECASE)
+
+
 def is_footnote_start(line: str) -> bool:
     match = _FIRST.match(line)
-    return bool(match and _CITES.search(match.group("body")))
+    return bool(match and _CITES.search(match.group("body")) or _LOWER_SOURCE.match(line))
 
 
 def split_footnotes(text: str) -> tuple[str, list[str]]:
@@ -39,7 +43,7 @@ def split_footnotes(text: str) -> tuple[str, list[str]]:
         if is_footnote_start(line):
             current = [line.strip()]
             notes.append("")
-            numbers.append(_FIRST.match(line).group("number"))
+            numbers.append(re.match(r"[ \t]*(\d+)", line).group(1))
         elif current is not None and line.strip() and _continues(current, line):
             current.append(line.strip())
         else:
