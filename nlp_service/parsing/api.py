@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..documents import Document, Question
@@ -28,28 +29,55 @@ def build_document(raw: RawDocument, source: str, name: str, path: str | None = 
     """Split ``raw``'s layout, link its answers and gather the metadata."""
     layout = split_layout(raw.text, raw.answer_text, raw.is_question)
     links = link_answers(layout.questions, layout.answers)
-    intro, label_lines = _pull_label_lines(layout.intro)
-    intro, headings, signed = sections.pull_intro_parts(intro)
-    intro, repeated = sections.pull_repeated_questions(intro, [q.text for q in layout.questions])
-    if layout.questions:  # a signature under a question list that was asked again with the answers
-        intro, tail = sections.split_signature(intro)
-        signed += tail
-    title, intro = (("", intro) if raw.title or _has_title_label(label_lines) else sections.title_line(intro))
-    meta = _metadata(raw, layout, label_lines, signed)
+    intro = _clean_intro(layout, raw)
+    meta = _metadata(raw, layout, intro)
     return Document(
         source=source,
         external_id=raw.external_id,
-        title=meta.title or title or _title_from_name(raw.external_id),
+        title=meta.title or intro.title or _title_from_name(raw.external_id),
         submitted=meta.submitted,
         answered=meta.answered,
         authors=meta.authors,
         parties=meta.parties,
-        intro=intro,
+        intro=intro.text,
         questions=[Question(q.label, q.text, a) for q, a in zip(layout.questions, links.answers)],
-        other="\n\n".join(p for p in [*label_lines, *headings, *repeated, *signed, *layout.other, *links.unlinked, *raw.furniture] if p.strip()),
+        other="\n\n".join(p for p in [*intro.pulled, *layout.other, *links.unlinked, *raw.furniture] if p.strip()),
         path=path,
         warnings=raw.warnings + [f"{name}: {w}" for w in layout.warnings + links.warnings],
     )
+
+
+@dataclass
+class _Intro:
+    """The intro without what is not introduction; what left it is kept in ``pulled`` (for ``other``)."""
+
+    text: str
+    title: str = ""
+    label_lines: list[str] = field(default_factory=list)
+    signed: list[str] = field(default_factory=list)  # signature lines found in the intro
+    answer_part: str = ""  # from an answer-section heading that landed in the intro
+    pulled: list[str] = field(default_factory=list)
+
+
+def _clean_intro(layout: Layout, raw: RawDocument) -> _Intro:
+    """Labels, headings, signature lines, a repeated question list and an answer heading leave the intro."""
+    text, labels = _pull_label_lines(layout.intro)
+    text, answer_part = _cut_answer_heading(text)
+    text, headings, signed = sections.pull_intro_parts(text)
+    text, repeated = sections.pull_repeated_questions(text, [q.text for q in layout.questions])
+    if layout.questions:  # a signature under a question list that was asked again with the answers
+        text, tail = sections.split_signature(text)
+        signed += tail
+    title, text = ("", text) if raw.title or _has_title_label(labels) else sections.title_line(text)
+    return _Intro(text, title, labels, signed, answer_part, [*labels, *headings, *repeated, *signed, answer_part])
+
+
+def _cut_answer_heading(intro: str) -> tuple[str, str]:
+    """``Antwoord van het college d.d. <date>`` above answers to unnumbered questions: not introduction."""
+    heading = sections.ANSWER_SECTION.search(intro)
+    if not heading:
+        return intro, ""
+    return intro[: heading.start()].rstrip(), intro[heading.start():].strip()
 
 
 def _pull_label_lines(intro: str) -> tuple[str, list[str]]:
@@ -64,13 +92,13 @@ def _has_title_label(label_lines: list[str]) -> bool:
     return bool(metadata.from_labels("\n".join(label_lines)).title)
 
 
-def _metadata(raw: RawDocument, layout: Layout, label_lines: list[str], intro_signature: list[str]) -> metadata.Metadata:
+def _metadata(raw: RawDocument, layout: Layout, intro: _Intro) -> metadata.Metadata:
     """Labels before the questions, then those after them (an unspecific ``Datum:`` there dates the answer)."""
     meta = metadata.Metadata(raw.title, raw.submitted, None, list(raw.authors), list(raw.parties))
-    meta.fill_from(metadata.from_labels("\n".join(label_lines)))
-    meta.fill_from(metadata.from_labels("\n".join(layout.other), after_questions=True))
+    meta.fill_from(metadata.from_labels("\n".join(intro.label_lines)))
     meta.fill_from(metadata.from_parliament_header(layout.intro))
-    signed = metadata.from_signature(intro_signature + layout.signature, meta.authors)
+    meta.fill_from(metadata.from_labels("\n".join([intro.answer_part, *layout.other]), after_questions=True))
+    signed = metadata.from_signature(intro.signed + layout.signature, meta.authors)
     meta.authors = list(dict.fromkeys(meta.authors + signed.authors))
     meta.parties = list(dict.fromkeys(meta.parties + signed.parties))
     return meta

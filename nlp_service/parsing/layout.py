@@ -33,7 +33,7 @@ from .markers import (
     question_markers,
     smallest_unused,
 )
-from . import footnotes, metadata, sections
+from . import footnotes, metadata, sections, signatures
 from .similarity import ECHO_THRESHOLD, best_match
 
 
@@ -175,15 +175,19 @@ def _add_question(layout: Layout, marker: Marker, raw: str) -> None:
 
 
 def _split_unnumbered(text: str, is_question: bool = False) -> Layout:
-    """No numbering: paragraphs that ask something become questions 1..n."""
-    paragraphs = _paragraphs(text)
+    """No numbering: paragraphs (or bulleted / asking lines) that ask something become questions 1..n."""
+    paragraphs = _question_units(_paragraphs(text))
     asking = [i for i, p in enumerate(paragraphs) if _ASKS.search(p)]
     if len(paragraphs) > 1 and asking:
         first, last = asking[0], asking[-1]
         layout = Layout(intro="\n\n".join(paragraphs[:first]))
         for number, paragraph in enumerate(paragraphs[first: last + 1], start=1):
-            layout.questions.append(QuestionItem((number,), paragraph))
-        layout.other.extend(paragraphs[last + 1:])
+            layout.questions.append(QuestionItem((number,), _BULLET.sub("", paragraph)))
+        for paragraph in paragraphs[last + 1:]:
+            lines = [line for line in paragraph.splitlines() if line.strip()]
+            if all(signatures.signature_line(line) for line in lines):
+                layout.signature.extend(line.strip() for line in lines)
+            layout.other.append(paragraph)
         layout.warnings.append("questions are not numbered: numbered by paragraph")
         return layout
     if "?" in text or (is_question and text.strip()):
@@ -192,6 +196,22 @@ def _split_unnumbered(text: str, is_question: bool = False) -> Layout:
             layout.warnings.append("no numbered questions found: kept as one question")
         return layout
     return Layout(intro=text.strip(), warnings=["no questions found: kept as intro"])
+
+
+_BULLET = re.compile(r"^[ \t]*[-•*–·▪◦][ \t]+")
+
+
+def _question_units(paragraphs: list[str]) -> list[str]:
+    """A paragraph holding two or more list items that ask (bulleted, or lines ending in ``?``) is split
+    into its items; a wrapped line stays with its item."""
+    units: list[str] = []
+    for paragraph in paragraphs:
+        items = sections.list_items(paragraph)
+        if sum(bool(_ASKS.search(item)) for item in items) >= 2:
+            units.extend(items)
+        else:
+            units.append(paragraph)
+    return units
 
 
 # --- answers kept apart ------------------------------------------------------

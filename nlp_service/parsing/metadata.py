@@ -25,13 +25,17 @@ _LABELS = {
                   r"datum\s+vragen", r"ingezonden(?:\s+op)?"),
     "answered": (r"antwoorddatum", r"datum\s+(?:van\s+(?:het\s+)?)?(?:antwoord|beantwoording)", r"beantwoord(?:\s+op)?",
                  r"datum\s+(?:collegebesluit|verzending\s+antwoord)"),
-    "dated": (r"datum", r"verzonden(?:\s+op)?", r"verzend(?:datum|ing)", r"datum\s+verzending", r"d\.d\."),
+    "dated": (r"datum", r"verzonden(?:\s+op)?", r"verzend(?:datum|ing)", r"datum\s+verzending"),
     "authors": (r"door", r"indiener(?:\(?s\)?)?", r"vragensteller(?:\(?s\)?)?", r"ingediend\s+door", r"steller(?:s)?",
-                r"raadslid", r"raadsleden", r"van"),
+                r"raadslid", r"raadsleden", r"van", r"naam\s+(?:indiener|raadslid|vragensteller)(?:\(?s\)?)?",
+                r"(?:schriftelijke\s+)?vragen\s+van"),
     "parties": (r"fractie", r"partij", r"fracties"),
     "title": (r"onderwerp", r"titel", r"betreft", r"inzake"),
+    # file references and the college's side: out of the intro, never an author
+    "reference": (r"portefeuillehouder", r"(?:ons\s+|uw\s+)?kenmerk", r"registratienummer", r"zaaknummer",
+                  r"behandelend\s+ambtenaar", r"afdeling", r"bijlage(?:n|\(n\))?", r"documentnummer", r"nummer"),
 }
-_NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vragensteller|ingediend\s+door|beantwoord")
+_NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vragensteller|ingediend\s+door|beantwoord|naam\s")
 _ROLE = {pattern: role for role, patterns in _LABELS.items() for pattern in patterns}
 _LABEL_LINE = re.compile(
     r"^[ \t]*(?P<label>" + "|".join(sorted(_ROLE, key=len, reverse=True)) + r")(?P<colon>[ \t]*:|[ \t]+(?=\S))"

@@ -29,7 +29,7 @@ ANSWER_SECTION = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 QUESTION_HEADING = re.compile(
-    r"^[ \t]*(?:(?:(?:schriftelijke|aanvullende|technische|mondelinge|art(?:ikel|\.)?[ \t]*\d+[ \t]*-?)[ \t]*)?"
+    r"^[ \t]*(?:(?:(?:schriftelijke|aanvullende|technische|mondelinge|art(?:ikel|\.)?[ \t]*\d+[ \t]*-?)[ \t]*|raads)?"
     r"vragen(?:[ \t]+aan[ \t]+(?:het[ \t]+)?(?:college|B&W|burgemeester)[^\n?:]{0,60})?"
     r"(?:[ \t]+\(?(?:ex[ \t]+)?art(?:ikel|\.)?[ \t]*\d+\w*(?:[ \t]+\w+)?\)?)?"
     r"|[^\n?]{0,80}\b(?:de[ \t]+)?(?:volgende|onze)[ \t]+vragen\b[^\n?]{0,60}:)[ \t]*:?[ \t]*$",
@@ -120,15 +120,36 @@ def split_footnotes(text: str) -> tuple[str, str]:
     return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
 
 
+LIST_MARK = re.compile(r"^[ \t]*(?:[-•*–·▪◦]|\(?\d{1,3}[.):)]|\(?[a-z][.)]|[IVX]{1,4}[.)])[ \t]+")
+
+
+def list_items(paragraph: str) -> list[str]:
+    """A paragraph's lines as list items: a marked line (``-``, ``1.``, ``a)``) or a line after one that
+    ends a sentence starts an item; other lines continue the item above (a wrapped line)."""
+    items: list[str] = []
+    for line in paragraph.split("\n"):
+        if not line.strip():
+            continue
+        if not items or LIST_MARK.match(line) or items[-1].rstrip()[-1:] in "?:.!":
+            items.append(line.strip())
+        else:
+            items[-1] += " " + line.strip()
+    return items
+
+
 def pull_repeated_questions(intro: str, questions: list[str]) -> tuple[str, list[str]]:
-    """Lines of the intro that repeat a question (a list asked again with the answers) leave it."""
+    """List items of the intro that repeat a question (a list asked again with the answers) leave it."""
     if not questions or not intro:
         return intro, []
     removed: list[str] = []
     kept: list[str] = []
-    for line in intro.split("\n"):
-        if "?" in line and best_match(line.strip(), questions)[1] >= ECHO_THRESHOLD:
-            removed.append(line.strip())
-        else:
-            kept.append(line)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), removed
+    for paragraph in paragraphs(intro):
+        items = list_items(paragraph)
+        repeats = [i for i in items
+                   if "?" in i and best_match(LIST_MARK.sub("", i), questions)[1] >= ECHO_THRESHOLD]
+        if not repeats:
+            kept.append(paragraph)
+            continue
+        removed.extend(repeats)
+        kept.append("\n".join(i for i in items if i not in repeats))
+    return "\n\n".join(p for p in kept if p.strip()), removed

@@ -372,6 +372,40 @@ Antwoord van het college: Nee, die blijven gelijk.
                   q("2", "Geldt de verhoging", "bezoekersvergunningen?", "Nee, die blijven")],
        absent=["fractievoorzitter"])
 
+# 18. Hard-wrapped text, bulleted questions wrapped over two lines, reference labels, an answer heading
+#     "Antwoord van het college d.d. <date>", the questions repeated above "Antwoord:"
+letter("18-opsomming", """
+Raadsvragen
+Naam indiener: Lisa Verbeek
+Fractie: ChristenUnie
+Datum indiening: 14 mei 2024
+Portefeuillehouder: wethouder Jansen
+
+Onderwerp: Verkeersveiligheid rond basisschool De Regenboog
+
+Ouders maken zich zorgen over de verkeerssituatie bij de basisschool aan
+de Kooilaan, waar auto's met hoge snelheid langs het schoolplein rijden.
+
+Vragen:
+- Is het college bekend met de zorgen van ouders over de
+  verkeerssituatie bij De Regenboog?
+- Is het college bereid een schoolzone met 30 km/u in te
+  richten?
+
+Antwoord van het college d.d. 4 juni 2024
+
+Is het college bekend met de zorgen van ouders over de verkeerssituatie bij De Regenboog?
+Antwoord: Ja, de school heeft ons in april benaderd.
+
+Is het college bereid een schoolzone met 30 km/u in te richten?
+Antwoord: Ja, de schoolzone wordt na de zomer ingericht.
+""",
+       submitted="2024-05-14", answered="2024-06-04", authors=["Lisa Verbeek"], parties=["ChristenUnie"],
+       title="Verkeersveiligheid rond basisschool De Regenboog", intro_starts="Ouders maken zich zorgen",
+       questions=[q("1", "Is het college bekend", "De Regenboog?", "Ja, de school heeft"),
+                  q("2", "Is het college bereid", "in te richten?", "Ja, de schoolzone")],
+       absent=["Portefeuillehouder", "Raadsvragen"])
+
 DOCX_LETTERS: dict[str, dict] = {}
 PDF_LETTERS: dict[str, dict] = {}
 
@@ -507,6 +541,36 @@ PDF_LETTERS["14-pdf-ad"] = dict(
                   absent=["Raadsvragen gemeente Leiden", "Evenementenbeleid Leiden 2022", "Daan Vos - Leiden"]))
 
 
+# 19. PDF over three pages: "Vraag N" / "Antwoord" interleaved, two signers with parties in the opening
+#     sentence, a footnote, page numbers "3/3" at the top right
+PDF_LETTERS["19-pdf-vraag-antwoord"] = dict(
+    header="Schriftelijke vragen art. 45 RvO - {page}/{pages}", footer="gemeente Leiden, griffie",
+    blocks=[
+        ("p", "Schriftelijke vragen van de raadsleden Tom Bosman (VVD) en Nadia Amrani (PvdA) over de sluiting "
+              "van het buurthuis De Kooi"),
+        ("p", "Ingediend op: 2 september 2024"), ("p", "Beantwoord op: 24 september 2024"),
+        ("p", LONG_INTRO * 2, "1", "Leidsch Dagblad, 30 augustus 2024, Buurthuis De Kooi gaat dicht"),
+        ("h", "Vraag 1"),
+        ("p", "Waarom sluit het buurthuis De Kooi per 1 januari en welke afwegingen heeft het college daarbij "
+              "gemaakt ten aanzien van de bewoners die er wekelijks gebruik van maken?"),
+        ("h", "Antwoord"), ("p", "Het gebouw voldoet niet meer aan de eisen. " + LONG_INTRO * 4),
+        ("h", "Vraag 2"),
+        ("p", "Waar kunnen de activiteiten van het buurthuis na de sluiting terecht?"),
+        ("h", "Antwoord"), ("p", "In de nieuwe brede school aan de Kooilaan. " + LONG_INTRO * 3),
+        ("h", "Vraag 3"),
+        ("p", "Is het college bereid de sluiting uit te stellen tot er een vervangende locatie is?"),
+        ("h", "Antwoord"), ("p", "Nee. De brede school opent op 1 januari, zodat er geen onderbreking is."),
+    ],
+    expected=dict(submitted="2024-09-02", answered="2024-09-24", authors=["Tom Bosman", "Nadia Amrani"],
+                  parties=["VVD", "PvdA"], intro_starts="Op 3 februari 2024",
+                  title="Schriftelijke vragen van de raadsleden Tom Bosman (VVD) en Nadia Amrani (PvdA) over de "
+                        "sluiting van het buurthuis De Kooi",
+                  questions=[q("1", "Waarom sluit", "wekelijks gebruik van maken?", "Het gebouw voldoet"),
+                             q("2", "Waar kunnen", "terecht?", "In de nieuwe brede school"),
+                             q("3", "Is het college bereid", "locatie is?", "Nee. De brede school")],
+                  absent=["art. 45 RvO", "griffie", "Buurthuis De Kooi gaat dicht"]))
+
+
 def write_docx(name: str, spec: dict) -> None:
     import docx
 
@@ -533,7 +597,7 @@ def write_pdf(name: str, spec: dict) -> None:
 
         def header(self) -> None:
             self.set_font("DejaVu", size=8)
-            self.cell(0, 6, spec["header"], align="R")
+            self.cell(0, 6, spec["header"].format(page=self.page_no(), pages="{nb}"), align="R")
             self.ln(12)
 
         def footer(self) -> None:
