@@ -203,7 +203,7 @@ def test_vraag_antwoord_layout_links_every_answer(generated: Generated) -> None:
 # --- letters in varied layouts (issue 15) -------------------------------------
 
 QUESTION_HEADINGS = ["Vragen", "Vragen:", "VRAGEN", "Schriftelijke vragen", "Wij hebben de volgende vragen:"]
-NUMBERINGS = ["1.", "1)", "1:", "(1)", "a.", "a)", "I."]
+NUMBERINGS = ["1.", "1)", "1:", "(1)", "a.", "a)", "I.", "-", "•"]
 SIGNED_PARTIES = [("GroenLinks", "GroenLinks"), ("D66", "D66"), ("Partij Sleutelstad", "Partij Sleutelstad"),
                   ("SP", "SP"), ("Volt Leiden", "Volt"), ("GL-PvdA", "GL-PvdA"), ("Leiden Positief", "Leiden Positief")]
 SIGNATURES = ["{name} ({party})", "{name}, {party}", "{name} – {party}", "{name}\n{party}",
@@ -223,7 +223,7 @@ def styled_number(style: str, number: int) -> str:
 def styled_marker(style: str, number: int) -> str:
     label = styled_number(style, number)
     return {"1.": f"{label}.", "1)": f"{label})", "1:": f"{label}:", "(1)": f"({label})",
-            "a.": f"{label}.", "a)": f"{label})", "I.": f"{label}."}[style]
+            "a.": f"{label}.", "a)": f"{label})", "I.": f"{label}.", "-": "-", "•": "•"}[style]
 
 
 @dataclass
@@ -240,7 +240,7 @@ class Letter:
 
 @st.composite
 def varied_letters(draw) -> Letter:
-    """Heading, numbering, answer-marker, signature and label forms drawn independently."""
+    """Heading, numbering (bullets too), answer-marker, signature and label forms drawn independently."""
     rnd = draw(st.randoms(use_true_random=False))
     n = draw(st.integers(1, 8))
     style = draw(st.sampled_from(NUMBERINGS))
@@ -266,7 +266,7 @@ def varied_letters(draw) -> Letter:
                                        f"ANTWOORDEN VAN HET COLLEGE\nDatum: {answer_date}",
                                        f"Antwoorden\nDatum beantwoording: {answer_date}"])))
     answers: list[str | None] = [None] * n
-    echo = draw(st.booleans())
+    echo = style in ("-", "•") or draw(st.booleans())  # bullets name no number: the question is repeated
     for i, question in enumerate(questions, start=1):
         if not echo and n > 1 and draw(st.integers(0, 4)) == 0:
             continue  # a question left unanswered

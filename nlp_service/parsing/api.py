@@ -61,8 +61,8 @@ class _Intro:
 
 def _clean_intro(layout: Layout, raw: RawDocument) -> _Intro:
     """Labels, headings, signature lines, a repeated question list and an answer heading leave the intro."""
-    text, labels = _pull_label_lines(layout.intro)
-    text, answer_part = _cut_answer_heading(text)
+    text, answer_part = _cut_answer_heading(layout.intro)
+    text, labels = _pull_label_lines(text)
     text, headings, signed = sections.pull_intro_parts(text)
     text, repeated = sections.pull_repeated_questions(text, [q.text for q in layout.questions])
     if layout.questions:  # a signature under a question list that was asked again with the answers

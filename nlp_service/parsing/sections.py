@@ -126,14 +126,18 @@ LIST_MARK = re.compile(r"^[ \t]*(?:[-•*–·▪◦]|\(?\d{1,3}[.):)]|\(?[a-z][
 def list_items(paragraph: str) -> list[str]:
     """A paragraph's lines as list items: a marked line (``-``, ``1.``, ``a)``) or a line after one that
     ends a sentence starts an item; other lines continue the item above (a wrapped line)."""
-    items: list[str] = []
+    return [" ".join(lines) for lines in _item_lines(paragraph)]
+
+
+def _item_lines(paragraph: str) -> list[list[str]]:
+    items: list[list[str]] = []
     for line in paragraph.split("\n"):
         if not line.strip():
             continue
-        if not items or LIST_MARK.match(line) or items[-1].rstrip()[-1:] in "?:.!":
-            items.append(line.strip())
+        if not items or LIST_MARK.match(line) or items[-1][-1].rstrip()[-1:] in "?:.!":
+            items.append([line.strip()])
         else:
-            items[-1] += " " + line.strip()
+            items[-1].append(line.strip())
     return items
 
 
@@ -144,12 +148,12 @@ def pull_repeated_questions(intro: str, questions: list[str]) -> tuple[str, list
     removed: list[str] = []
     kept: list[str] = []
     for paragraph in paragraphs(intro):
-        items = list_items(paragraph)
-        repeats = [i for i in items
-                   if "?" in i and best_match(LIST_MARK.sub("", i), questions)[1] >= ECHO_THRESHOLD]
-        if not repeats:
-            kept.append(paragraph)
-            continue
-        removed.extend(repeats)
-        kept.append("\n".join(i for i in items if i not in repeats))
+        lines: list[str] = []
+        for item in _item_lines(paragraph):
+            joined = " ".join(item)
+            if "?" in joined and best_match(LIST_MARK.sub("", joined), questions)[1] >= ECHO_THRESHOLD:
+                removed.append(joined)
+            else:
+                lines.extend(item)  # kept line by line: "Name" above "Party" stays a signature
+        kept.append("\n".join(lines))
     return "\n\n".join(p for p in kept if p.strip()), removed
