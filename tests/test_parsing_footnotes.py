@@ -65,3 +65,12 @@ def test_tweedekamer_titles_whole_and_dates_found_where_the_text_holds_them() ->
     # the answer shares case 2024Z18792 with the questions document of the same export
     assert documents["Antwoord_op_vragen_van_het_lid_Boswijk_o.docx"].submitted == "2024-11-19"
     assert sum(d.submitted is None for d in documents.values()) <= 14
+
+
+def test_tweedekamer_documents_without_answers_get_none() -> None:
+    """A restart of the numbering after the questions may start answers; a "1) source, date" footnote never does."""
+    texts, _ = tk_rows()
+    documents = parse_path(TK / "documents.csv")
+    silent = [d for d in documents if not re.search(r"\bAntwoord", texts[d.external_id])]
+    assert len(silent) >= 30
+    assert not [(d.external_id, q.number) for d in silent for q in d.questions if q.answer is not None]

@@ -252,7 +252,12 @@ def varied_letters(draw) -> Letter:
     submitted, answered = f"2023-{month + 1:02d}-{day:02d}", f"2023-{month + 2:02d}-{day:02d}"
     asked_label = draw(st.sampled_from(["Indiendatum: {d}", "Datum indiening: {d}", "Indiendatum {d}", "Datum: {d}",
                                         "Verzonden: {d}"]))
+    answer_date = f"{day} {MONTHS[month + 1]} 2023"
+    dated_on_top = draw(st.booleans())  # "Antwoorddatum" among the header labels, no heading above the answers
     head = [asked_label.format(d=f"{day} {MONTHS[month]} 2023")]
+    if dated_on_top:
+        head.append(draw(st.sampled_from(["Antwoorddatum: {d}", "Datum beantwoording: {d}", "Antwoorddatum {d}"]))
+                    .format(d=answer_date))
     signed_before = signature.startswith("namens") or draw(st.booleans()) and "(" in signature
     if signed_before:
         head.append(signature)
@@ -261,10 +266,10 @@ def varied_letters(draw) -> Letter:
     parts = ["\n\n".join(head), draw(st.sampled_from(QUESTION_HEADINGS)) + "\n" + listing]
     if not signed_before:  # directly under the last question, or after a blank line
         parts[-1] += draw(st.sampled_from(["\n", "\n\n"])) + signature
-    answer_date = f"{day} {MONTHS[month + 1]} 2023"
-    parts.append(draw(st.sampled_from([f"Antwoorddatum: {answer_date}", f"Beantwoording door het college, {answer_date}",
-                                       f"ANTWOORDEN VAN HET COLLEGE\nDatum: {answer_date}",
-                                       f"Antwoorden\nDatum beantwoording: {answer_date}"])))
+    if not dated_on_top:
+        parts.append(draw(st.sampled_from([f"Antwoorddatum: {answer_date}", f"Beantwoording door het college, {answer_date}",
+                                           f"ANTWOORDEN VAN HET COLLEGE\nDatum: {answer_date}",
+                                           f"Antwoorden\nDatum beantwoording: {answer_date}"])))
     answers: list[str | None] = [None] * n
     echo = style in ("-", "•") or draw(st.booleans())  # bullets name no number: the question is repeated
     for i, question in enumerate(questions, start=1):

@@ -27,6 +27,11 @@ _STRUCTURE = re.compile(r"^[ \t]*(?:Vra(?:ag|gen)|Antwoord(?:en)?)\b|^[ \t]*\d{1
 _LOWER_SOURCE = re.compile(rf"^[ \t]*(?P<number>\d{{1,2}})(?=[a-z])[^,\n]{{1,60}},\s*{DATE_PATTERN}", re.IGNORECASE)
 
 
+def cites(line: str) -> bool:
+    """Does ``line`` cite a source: a date or year, a URL, a Kamerstuk number?"""
+    return bool(_CITES.search(line))
+
+
 def is_footnote_start(line: str) -> bool:
     match = _FIRST.match(line)
     return bool(match and _CITES.search(match.group("body")) or _LOWER_SOURCE.match(line))

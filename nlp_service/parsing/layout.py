@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from .markers import (
+    LINE,
     Marker,
     answer_chain,
     answer_headers,
@@ -138,9 +139,26 @@ def _cut_answer_section(body: str) -> tuple[str, str]:
     if not chain:
         return body, ""
     match = next((m for m in _ANSWER_SECTION.finditer(body) if m.start() > chain[0].start), None)
-    if not match:
-        return body, ""
-    return body[: match.start()], body[match.start():]
+    if match:
+        return body[: match.start()], body[match.start():]
+    restart = _numbering_restart(body, chain)
+    return (body[:restart], body[restart:]) if restart else (body, "")
+
+
+def _numbering_restart(body: str, chain: list[Marker]) -> int | None:
+    """Answers without a heading: after the last question has asked (and a blank line), a line marker of
+    the questions' own style with a number already used ("a. Ja, ..." under "a. ... c. ...?") starts them."""
+    if chain[-1].strength != LINE:
+        return None
+    asked = body.find("?", chain[-1].end)
+    used = {n for marker in chain for n in marker.numbers}
+    for candidate in candidates_of_style(body, chain):
+        line = body[candidate.start:].split("\n", 1)[0]
+        if (asked >= 0 and candidate.start > asked and candidate.first in used and candidate.style == chain[0].style
+                and "\n\n" in body[asked:candidate.start] and candidate.strength == LINE
+                and not footnotes.cites(line)):  # "1) NOS, 12 november 2024, ..." is a footnote
+            return candidate.start
+    return None
 
 
 # --- questions ---------------------------------------------------------------
