@@ -1,16 +1,46 @@
 """The layout splitter: intro, numbered questions, answer blocks and leftovers.
 
-Three shapes are recognised:
+**Approach: evidence, not templates.** A letter from a council the parser has
+never seen still has a plain structure; the splitter reads it from several
+kinds of evidence that do not depend on one council's habits, and weighs them
+together instead of matching one rule per known layout:
 
-* interleaved: answer headers at line start (``Antwoord 2``, ``Antwoord op vraag
-  3 en 4``, ``Antwoord:``, ``Ad 2)``) between the questions. This covers the
-  Tweede Kamer Aanhangsel (``Vraag N`` / ``Antwoord N``), answer letters and the
-  Leiden layout (question list, then each question repeated above ``Antwoord:``);
-* separate: the questions first, the answers after ``Antwoorddatum`` or in a
-  field of their own (the Belgian export), numbered inline or not at all;
-* unsplittable: no numbering. Paragraphs that ask something (end in ``?``)
-  become questions 1..n; otherwise the body is kept as one question ``1`` (or,
-  with no question mark at all, as intro only). Either way a warning says so.
+* *numbering runs* (:mod:`.markers`): every candidate marker (``1.`` ``1)``
+  ``1:`` ``(1)`` ``a.`` ``I.`` ``Vraag 1``, inline ``?2.``) carries a strength
+  from its context (line start, after ``?``, after a full stop, after a
+  reference word like ``artikel``); a dynamic programme picks the strongest run
+  1, 2, 3, ...; among line-start styles the run whose items *ask* (hold a
+  ``?``) wins, so sub-items ``a.`` inside ``1.`` or initials ``I.`` lose;
+  bullets and bare lines ending in ``?`` are items too (unnumbered letters);
+* *headings* (:mod:`.sections`), in any case and with or without colon: a
+  question heading (``Vragen``, ``VRAGEN``, ``Schriftelijke vragen``) and an
+  answer-section heading (``Antwoorden``, ``ANTWOORDEN VAN HET COLLEGE``,
+  ``Beantwoording door het college, <date>``, ``Antwoorddatum``) bound the
+  question list; without one, the questions' own numbering restarting after
+  the last question has asked starts the answers;
+* *answer markers*: ``Antwoord 2``, ``Antwoord op vraag 3 en 4``, ``Ad 2)``,
+  ``Antwoord:``, ``Antwoord van het college:`` between the questions; numbered
+  answers in the questions' style after them (:mod:`.answers`);
+* *repeated question text*: a question asked again above its answer links the
+  two (:mod:`.linker`) and takes the first list out of the intro;
+* *position of dates and signatures*: a signature (by the shape of its lines,
+  :mod:`.signatures`) ends the last question, also directly under it; a date
+  label before the questions dates the submission, after them the answer
+  (:mod:`.metadata`).
+
+The shapes this yields:
+
+* interleaved: answer headers at line start between the questions. This covers
+  the Tweede Kamer Aanhangsel (``Vraag N`` / ``Antwoord N``), answer letters and
+  the Leiden layout (question list, then each question repeated above
+  ``Antwoord:``);
+* separate: the questions first, the answers after an answer-section heading,
+  after a restart of the numbering, or in a field of their own (the Belgian
+  export), numbered inline or not at all;
+* unsplittable: no numbering. Paragraphs or list items that ask something (end
+  in ``?``) become questions 1..n; otherwise the body is kept as one question
+  ``1`` (or, with no question mark at all, as intro only). Either way a warning
+  says so.
 
 The splitter only finds structure; :mod:`.linker` decides which question an
 answer block belongs to. Nothing is dropped: what fits no question or answer
@@ -19,54 +49,13 @@ goes to ``Layout.other``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .markers import (
-    LINE,
-    Marker,
-    answer_chain,
-    answer_headers,
-    candidates_of_style,
-    inline_answer_markers,
-    line_markers,
-    number_label,
-    styled_line_markers,
-    question_markers,
-    smallest_unused,
-)
-from . import footnotes, metadata, sections, signatures
+from . import footnotes, sections, signatures
+from .answers import split_answers
+from .items import AnswerBlock, Layout, QuestionItem
+from .markers import LINE, Marker, answer_headers, candidates_of_style, question_markers, smallest_unused
 from .similarity import ECHO_THRESHOLD, best_match
-
-
-@dataclass
-class QuestionItem:
-    numbers: tuple[int, ...]
-    text: str
-    style: str = "1"
-
-    @property
-    def label(self) -> str:
-        return number_label(self.numbers, self.style)
-
-
-@dataclass
-class AnswerBlock:
-    """One stretch of answer text and the evidence for the question(s) it answers."""
-
-    text: str
-    numbers: tuple[int, ...] = ()  # named by its own header or inline marker
-    echoes: list[str] = field(default_factory=list)  # question text repeated just above it
-    pending: tuple[int, ...] = ()  # questions it follows in the layout, when it names none
-
-
-@dataclass
-class Layout:
-    intro: str = ""
-    questions: list[QuestionItem] = field(default_factory=list)
-    answers: list[AnswerBlock] = field(default_factory=list)
-    other: list[str] = field(default_factory=list)
-    signature: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 # --- text clean-up -----------------------------------------------------------
@@ -242,103 +231,6 @@ def _split_separate(question_text: str, answer_text: str, is_question: bool = Fa
         layout.answers.extend(answers)
         layout.other.extend(leftovers)
     return layout
-
-
-def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[AnswerBlock], list[str]]:
-    """Answer blocks of an answer text that follows all questions, and leftover pieces."""
-    text, footnotes = _split_footnotes(text.strip())
-    leftovers = [footnotes] if footnotes else []
-    section = _ANSWER_SECTION.match(text)
-    if section:  # the heading line ("Antwoorddatum: ...", "Beantwoording door het college, <date>")
-        line_end = text.find("\n")
-        leftovers.insert(0, text[: line_end if line_end >= 0 else len(text)].strip())
-        text = text[line_end:].strip() if line_end >= 0 else ""
-    while (label := next(iter(metadata.label_lines(text)), None)) and label.start() == 0:
-        leftovers.append(label.group(0).strip())  # "Datum: ..." under the heading dates the answers
-        text = text[label.end():].strip()
-    numbers = tuple(n for q in questions for n in q.numbers)
-    if not text:
-        return [], leftovers
-    if questions and questions[0].style != "1":  # "a." / "I." questions: their answers are numbered the same way
-        chain = _increasing(m for m in styled_line_markers(text).get(questions[0].style, []) if m.last <= max(numbers))
-        if chain:
-            blocks, preamble = _blocks_from_chain(text, chain)
-            return blocks, leftovers + preamble
-    if len(questions) <= 1:
-        opening = next((m for m in line_markers(text) if m.start == 0 and m.numbers == (numbers or (1,))), None)
-        return [AnswerBlock(text[opening.end:] if opening else text, pending=numbers or (1,))], leftovers
-    chain = answer_chain(inline_answer_markers(text), max(numbers))
-    if chain:
-        blocks, preamble = _blocks_from_chain(text, chain)
-        return _split_rounds(blocks, set(numbers)), leftovers + preamble
-    blocks, preamble = _blocks_from_echoes(text, questions)
-    if blocks:
-        return blocks, leftovers + preamble
-    return [AnswerBlock(text, pending=numbers)], leftovers
-
-
-def _increasing(markers) -> list[Marker]:
-    """The longest run of increasing numbers: line-start markers in the questions' own style ("d." ... "h.")
-    are strong evidence, so unlike :func:`answer_chain` a gap (unanswered questions) costs nothing."""
-    markers = list(markers)
-    best: list[list[Marker]] = []
-    for marker in markers:
-        before = [run for run in best if run[-1].last < marker.first]
-        best.append(max(before, key=len, default=[]) + [marker])
-    return max(best, key=len, default=[])
-
-
-def _blocks_from_chain(text: str, chain: list[Marker]) -> tuple[list[AnswerBlock], list[str]]:
-    preamble = text[: chain[0].start].strip()
-    blocks = [
-        AnswerBlock(text[m.end: nxt.start if nxt else len(text)].strip(), numbers=m.numbers)
-        for m, nxt in zip(chain, chain[1:] + [None])
-    ]
-    if preamble and chain[0].first > 1:
-        # "...text... 2. ..." : what precedes the first number answers the questions before it
-        return [AnswerBlock(preamble, numbers=tuple(range(1, chain[0].first)))] + blocks, []
-    return blocks, [preamble] if preamble else []
-
-
-def _split_rounds(blocks: list[AnswerBlock], numbers: set[int]) -> list[AnswerBlock]:
-    """Several services answering in turn: ``Defensie1. ... 2. ... Ambtenarenzaken1. ... 2. ...``.
-
-    A second complete run 1..n inside the last answer starts a new round; a
-    shorter list (``1. ... 2. ...`` of three questions) stays inside the answer.
-    """
-    for _ in range(10):
-        last = blocks[-1]
-        chain = answer_chain(inline_answer_markers(last.text), max(numbers))
-        covered = {n for m in chain for n in m.numbers}
-        if covered != numbers or last.text[: chain[0].start].rstrip().endswith(":"):
-            break
-        rest, _ = _blocks_from_chain(last.text, chain)
-        last.text = last.text[: chain[0].start].strip()
-        blocks.extend(rest)
-    return blocks
-
-
-def _blocks_from_echoes(text: str, questions: list[QuestionItem]) -> tuple[list[AnswerBlock], list[str]]:
-    """Answers that repeat their question (unnumbered) above the answer paragraphs."""
-    texts = [q.text for q in questions]
-    blocks: list[AnswerBlock] = []
-    preamble: list[str] = []
-    paragraphs = _paragraphs(text)
-    if len(paragraphs) < 2:
-        return [], []
-    for paragraph in paragraphs:
-        _, score = best_match(paragraph, texts)
-        if score >= ECHO_THRESHOLD and "?" in paragraph:  # see _split_echo_tail
-            if not blocks or blocks[-1].text:
-                blocks.append(AnswerBlock(""))
-            blocks[-1].echoes.append(paragraph)
-        elif blocks:
-            blocks[-1].text = (blocks[-1].text + "\n\n" + paragraph).strip()
-        else:
-            preamble.append(paragraph)
-    if not blocks:
-        return [], []
-    return blocks, ["\n\n".join(preamble)] if preamble else []
 
 
 # --- interleaved -------------------------------------------------------------
