@@ -75,7 +75,8 @@ def _clean_intro(layout: Layout, raw: RawDocument) -> _Intro:
 def _cut_answer_heading(intro: str) -> tuple[str, str]:
     """``Antwoord van het college d.d. <date>`` above answers to unnumbered questions: not introduction."""
     headings = (m for m in sections.ANSWER_SECTION.finditer(intro)
-                if not metadata.label_lines(intro[m.start():].split("\n", 1)[0]))
+                if intro[: m.start()].strip()  # the first line is the letter's title ("Beantwoording van ...")
+                and not metadata.label_lines(intro[m.start():].split("\n", 1)[0]))
     heading = next(headings, None)  # "Antwoorddatum: ..." among the header labels is a label, not a heading
     if not heading:
         return intro, ""

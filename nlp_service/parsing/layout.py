@@ -118,6 +118,9 @@ def split_layout(text: str, answer_text: str | None = None, is_question: bool = 
         layout = _split_interleaved(body, headers)
     else:
         layout = _split_separate(*_cut_answer_section(body))
+    if layout.answers and answer_text is None:  # "Burgemeester en wethouders van Leiden, ..." under the last answer
+        layout.answers[-1].text, closing = sections.cut_college_closing(layout.answers[-1].text)
+        layout.other.extend(closing)
     layout.other.extend(furniture)
     return layout
 

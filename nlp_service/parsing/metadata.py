@@ -42,6 +42,9 @@ _LABEL_LINE = re.compile(
     r"[ \t]*(?P<value>[^\n]*)$",
     re.MULTILINE | re.IGNORECASE,
 )
+#: a place and a date on a line of their own: "Leiden, 12 maart 2024"
+_PLACE_DATE = re.compile(rf"^[ \t]*[A-Z][\w'’-]+(?:[ \t]+[a-z]{{1,3}}[ \t]+[A-Z][\w'’-]+)?,[ \t]*(?:\w+dag[ \t]+)?({DATE_PATTERN})[ \t]*$",
+                         re.MULTILINE)
 #: an answer-section heading that carries the answer's date: "Beantwoording door het college, 2 april 2024"
 _DATED_HEADING = re.compile(rf"^[ \t]*(?:antwoord(?:en)?|beantwoording|reactie)\b[^\n]*?({DATE_PATTERN})",
                             re.MULTILINE | re.IGNORECASE)
@@ -138,6 +141,11 @@ def from_labels(text: str, after_questions: bool = False) -> Metadata:
             meta.title = value
     if not meta.answered and (heading := _DATED_HEADING.search(text)):
         meta.answered = parse_date(heading.group(1))
+    if placed := _PLACE_DATE.search(text):  # "Leiden, 12 maart 2024": dated where it stands
+        if after_questions and not meta.answered:
+            meta.answered = parse_date(placed.group(1))
+        elif not after_questions and not meta.submitted:
+            meta.submitted = parse_date(placed.group(1))
     return meta
 
 

@@ -26,6 +26,7 @@ from pathlib import PurePath
 
 from .dates import parse_date
 from .errors import ParseError
+from .markers import number_label
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +229,13 @@ def _question_table(rows: list[list[str]]) -> list[str]:
     return blocks
 
 
+#: Word's list formats as the parser's numbering styles (see markers.number_label); "-" a bullet
+_WORD_STYLES = {"decimal": "1", "lowerLetter": "a", "upperLetter": "A", "lowerRoman": "i", "upperRoman": "I",
+                "bullet": "-"}
+
+
 class _DocxNumbering:
-    """Counts automatically numbered (decimal, first level) paragraphs per list."""
+    """Writes out Word's automatic list numbers (first level): ``1.``, ``a.``, ``I.``, bullets as ``-``."""
 
     def __init__(self, document) -> None:
         self.formats: dict[str, str] = {}
@@ -255,10 +261,13 @@ class _DocxNumbering:
             return ""
         level = numbering.ilvl.val if numbering.ilvl is not None else 0
         num_id = str(numbering.numId.val)
-        if level != 0 or self.formats.get(num_id) != "decimal":
+        style = _WORD_STYLES.get(self.formats.get(num_id, ""))
+        if level != 0 or style is None:
             return ""
+        if style == "-":
+            return "- "
         self.counters[num_id] = self.counters.get(num_id, 0) + 1
-        return f"{self.counters[num_id]}. "
+        return f"{number_label((self.counters[num_id],), style)}. "
 
     @staticmethod
     def _numbering_of(paragraph):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from . import signatures
+from .dates import DATE_PATTERN
 from .similarity import ECHO_THRESHOLD, best_match
 
 _CLOSING = re.compile(r"^[ \t]*(?:Mededeling[ \t]*$|Toelichting[ \t]*(?::|$))", re.MULTILINE)
@@ -51,6 +52,25 @@ def cut_closing(text: str) -> tuple[str, list[str]]:
     if cut is None:
         return text.strip(), []
     return text[:cut].strip(), [text[cut:].strip()]
+
+
+#: the college's closing under its last answer: greeting, "Burgemeester en wethouders van X," and the signers
+_COLLEGE_CLOSING = re.compile(
+    r"^[ \t]*(?:(?:het\s+)?college\s+van\s+burgemeester\s+en\s+wethouders|burgemeester\s+en\s+wethouders)"
+    r"(?:\s+van\s+[^\n,]+)?\s*,?[ \t]*$"
+    r"|^[ \t]*(?:met\s+(?:vriendelijke|hartelijke)\s+groet(?:en)?|hoogachtend)\s*,?[ \t]*$"
+    r"|^[ \t]*de\s+(?:gemeente)?secretaris\s*,"
+    rf"|^[ \t]*[A-Z][\w'’-]+,[ \t]*(?:\w+dag[ \t]+)?{DATE_PATTERN}[ \t]*$",  # "Leiden, 29 oktober 2024"
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def cut_college_closing(answer: str) -> tuple[str, list[str]]:
+    """The last answer without the college's closing and signature block (kept apart for ``other``)."""
+    match = _COLLEGE_CLOSING.search(answer)
+    if not match or not answer[: match.start()].strip():
+        return answer, []
+    return answer[: match.start()].rstrip(), [answer[match.start():].strip()]
 
 
 def split_signature(text: str) -> tuple[str, list[str]]:

@@ -406,6 +406,41 @@ Antwoord: Ja, de schoolzone wordt na de zomer ingericht.
                   q("2", "Is het college bereid", "in te richten?", "Ja, de schoolzone")],
        absent=["Portefeuillehouder", "Raadsvragen"])
 
+# 20. The college's answer letter: its title starts "Beantwoording van ...", the asker is named in it,
+#     "Vraag N" / "Antwoord" pairs, a place-and-date line and the college's signature block at the end
+letter("20-collegebrief", """
+Beantwoording van de schriftelijke vragen van het raadslid Femke Jansen (GroenLinks) over de huisvesting van studenten
+
+Datum vragen: 8 oktober 2024
+
+Geachte mevrouw Jansen,
+
+In uw brief stelt u vragen over de huisvesting van internationale studenten. Hieronder beantwoorden wij uw vragen.
+
+Vraag 1
+Hoeveel internationale studenten staan op de wachtlijst voor een kamer?
+Antwoord
+Volgens de universiteit ongeveer 350.
+
+Vraag 2
+Welke noodlocaties zijn beschikbaar?
+Antwoord
+De voormalige kazerne aan de Lammenschansweg biedt 120 tijdelijke kamers.
+
+Leiden, 29 oktober 2024
+
+Burgemeester en wethouders van Leiden,
+de secretaris,            de burgemeester,
+Jan de Vries              Peter Dijkstra
+""",
+       submitted="2024-10-08", answered="2024-10-29", authors=["Femke Jansen"], parties=["GroenLinks"],
+       title="Beantwoording van de schriftelijke vragen van het raadslid Femke Jansen (GroenLinks) over de "
+             "huisvesting van studenten",
+       intro_starts="Geachte mevrouw Jansen",
+       questions=[q("1", "Hoeveel internationale", "voor een kamer?", "Volgens de universiteit"),
+                  q("2", "Welke noodlocaties", "beschikbaar?", "De voormalige kazerne")],
+       absent=["Burgemeester en wethouders", "Leiden, 29 oktober", "Peter Dijkstra"])
+
 DOCX_LETTERS: dict[str, dict] = {}
 PDF_LETTERS: dict[str, dict] = {}
 
@@ -470,6 +505,28 @@ DOCX_LETTERS["17-docx-tabel"] = dict(
                              q("2", "Komen er vaste", "deelscooters?", "Ja, op twaalf"),
                              q("3", "Wordt het aantal", "beperkt?", None)],
                   absent=[]))
+
+# 21. DOCX: questions as a Word bullet list, "Namens de CDA-fractie," above the name, the questions
+#     repeated above "Antwoord:" under ANTWOORDEN VAN HET COLLEGE with a "Datum:" line
+DOCX_LETTERS["21-docx-opsomming"] = dict(
+    header="Schriftelijke vragen", footer="Pagina 1",
+    paragraphs=[
+        ("Onderwerp: Openingstijden Stadsloket", None), ("Indiendatum: 2 december 2024", None),
+        ("Het Stadsloket is sinds november op woensdag gesloten.", None),
+        ("Vragen aan het college:", None),
+        ("Waarom is het Stadsloket op woensdag gesloten?", "bullet"),
+        ("Hoe kunnen inwoners die alleen op woensdag vrij zijn een afspraak maken?", "bullet"),
+        ("Namens de CDA-fractie,", None), ("Peter Smit", None),
+        ("ANTWOORDEN VAN HET COLLEGE", None), ("Datum: 17 december 2024", None),
+        ("Waarom is het Stadsloket op woensdag gesloten?", None), ("Antwoord: Door een tekort aan personeel.", None),
+        ("Hoe kunnen inwoners die alleen op woensdag vrij zijn een afspraak maken?", None),
+        ("Antwoord: Op donderdagavond is het loket open tot 20.00 uur.", None),
+    ],
+    expected=dict(submitted="2024-12-02", answered="2024-12-17", authors=["Peter Smit"], parties=["CDA"],
+                  title="Openingstijden Stadsloket", intro_starts="Het Stadsloket is",
+                  questions=[q("1", "Waarom is het Stadsloket", "gesloten?", "Door een tekort"),
+                             q("2", "Hoe kunnen inwoners", "afspraak maken?", "Op donderdagavond")],
+                  absent=["Namens de CDA-fractie", "Peter Smit", "ANTWOORDEN"]))
 
 LONG_INTRO = (
     "Op 3 februari 2024 berichtte de krant dat de woningcorporaties in de regio steeds vaker woningen "
@@ -579,7 +636,7 @@ def write_docx(name: str, spec: dict) -> None:
     section.header.paragraphs[0].text = spec["header"]
     section.footer.paragraphs[0].text = spec["footer"]
     for text, style in spec["paragraphs"]:
-        document.add_paragraph(text, style="List Number" if style == "list" else None)
+        document.add_paragraph(text, style={"list": "List Number", "bullet": "List Bullet"}.get(style))
     if "table" in spec:
         table = document.add_table(rows=len(spec["table"]), cols=len(spec["table"][0]))
         for row, cells in zip(table.rows, spec["table"]):
