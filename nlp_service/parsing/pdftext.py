@@ -4,12 +4,14 @@ pypdf (BSD-3-Clause, already a dependency) hands every text fragment to a
 visitor with its position and font size; from those this module rebuilds the
 lines of each page and sorts them by evidence that holds for any letter:
 
-* **page furniture**: a line in the top or bottom band of the page that
+* **page furniture**: a line in the top or bottom tenth of the page that
   recurs on other pages (digits ignored: ``Pagina 2 van 3``), a bare page
   number (``3``, ``- 3 -``, ``Pagina 3 van 4``), or a line in a smaller font
-  in that band;
+  at the very edge (outer 6 %);
 * **footnote bodies**: lines in a smaller font than the body, below the last
-  body line of the page, starting with a number (continuation lines follow);
+  body line of the page, starting with a note number (``1 Source`` or
+  ``1Source``; ``2. Ja`` in a small font is an answer item), continuation
+  lines following;
 * **footnote markers**: digits in a smaller font inside a body line (a
   superscript ``¹``) are dropped;
 * **wrapped lines** are joined: a line that reaches the right margin (its
@@ -35,7 +37,9 @@ SMALL = 0.9  # a font below 90% of the body size is a footnote's or a superscrip
 _PAGE_NUMBER = re.compile(r"^(?:(?:pagina|page|blz\.?|p\.)\s*)?[-–—]?\s*\d{1,3}\s*[-–—]?(?:\s*(?:van|of|/)\s*\d{1,3})?$",
                           re.IGNORECASE)
 _ITEM_START = re.compile(r"^(?:\(?\d{1,3}[.):]|\(?[a-z][.)]\s|[IVX]{1,4}[.)]\s|[-•*–]\s|(?:Vraag|Antwoord|Ad)\b)")
-_FOOTNOTE_START = re.compile(r"^\d{1,3}[).]?\s*\S")
+#: "1 Source ..." or "1Source": a note number; "2. Ja, ..." or "2) ..." in a smaller font is an answer item
+_FOOTNOTE_START = re.compile(r"^\d{1,3}(?:\s+|(?=[A-Z«“\"']))\S")
+EDGE = 0.06  # the outer band where a line in a small font is furniture even on one page
 
 
 @dataclass
@@ -81,20 +85,26 @@ def read_layout(reader) -> PdfText:
     recurring = _recurring(pages, heights)
     kept: list[_Line] = []
     for number, page in enumerate(pages):
+        furniture = [_is_furniture(line, line.text(body_size), heights[number], body_size, recurring) for line in page]
+        result.furniture += [line.text(body_size) for line, out in zip(page, furniture) if out]
+        page = [line for line, out in zip(page, furniture) if not out]
         last_body = min((line.y for line in page if line.size >= SMALL * body_size), default=0.0)
         in_footnote = False
         for line in page:
             text = line.text(body_size)
-            band = _in_band(line, heights[number])
-            if band and (_key(text) in recurring or _PAGE_NUMBER.match(text) or line.size < SMALL * body_size):
-                result.furniture.append(text)
-            elif line.size < SMALL * body_size and line.y < last_body and (in_footnote or _FOOTNOTE_START.match(text)):
+            if line.size < SMALL * body_size and line.y < last_body and (in_footnote or _FOOTNOTE_START.match(text)):
                 result.footnotes.append(line.text())
                 in_footnote = True
             else:
                 kept.append(line)
     result.body = _join(kept, body_size)
     return result
+
+
+def _is_furniture(line: _Line, text: str, height: float, body_size: float, recurring: set[str]) -> bool:
+    if _in_band(line, height) and (_key(text) in recurring or _PAGE_NUMBER.match(text)):
+        return True
+    return line.size < SMALL * body_size and _in_band(line, height, EDGE)
 
 
 def _page_lines(page, number: int) -> list[_Line]:
@@ -135,8 +145,8 @@ def _key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
-def _in_band(line: _Line, height: float) -> bool:
-    return line.y > height * (1 - BAND) or line.y < height * BAND
+def _in_band(line: _Line, height: float, band: float = BAND) -> bool:
+    return line.y > height * (1 - band) or line.y < height * band
 
 
 def _recurring(pages: list[list[_Line]], heights: list[float]) -> set[str]:

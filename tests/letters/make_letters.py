@@ -628,6 +628,28 @@ PDF_LETTERS["19-pdf-vraag-antwoord"] = dict(
                   absent=["art. 45 RvO", "griffie", "Buurthuis De Kooi gaat dicht"]))
 
 
+# 22. PDF: the answers in a smaller font than the questions, running to the bottom of the page, a
+#     footnote under them, numbered answers after "Antwoorden" without repeating the questions
+PDF_LETTERS["22-pdf-kleine-letter"] = dict(
+    header="Raadsvragen 2025-007", footer="Pagina {page}",
+    blocks=[
+        ("p", "Door: Lars Mulder (SP)"), ("p", "Indiendatum: 6 januari 2025"),
+        ("p", LONG_INTRO * 3),
+        ("h", "Vragen"),
+        ("p", "1. Hoeveel woningen van de corporaties staan langer dan een half jaar leeg?", "1",
+         "Huurdersvereniging Leiden, 2 januari 2025, Leegstand bij corporaties"),
+        ("p", "2. Welke afspraken maakt het college met de corporaties om de leegstand te beperken?"),
+        ("h", "Antwoorden"), ("p", "Antwoorddatum: 28 januari 2025"),
+        ("s", "1. Volgens de corporaties gaat het om 41 woningen, vooral wegens renovatie. " + LONG_INTRO * 3),
+        ("s", "2. In de prestatieafspraken komt een maximale leegstandstermijn van drie maanden. " + LONG_INTRO * 2),
+    ],
+    expected=dict(submitted="2025-01-06", answered="2025-01-28", authors=["Lars Mulder"], parties=["SP"],
+                  intro_starts="Op 3 februari 2024",
+                  questions=[q("1", "Hoeveel woningen", "half jaar leeg?", "Volgens de corporaties"),
+                             q("2", "Welke afspraken", "te beperken?", "In de prestatieafspraken")],
+                  absent=["Raadsvragen 2025-007", "Leegstand bij corporaties"]))
+
+
 def write_docx(name: str, spec: dict) -> None:
     import docx
 
@@ -676,7 +698,7 @@ def write_pdf(name: str, spec: dict) -> None:
     pdf.add_page()
     for block in spec["blocks"]:
         kind, text = block[0], block[1]
-        pdf.set_font("DejaVu", size=12 if kind == "h" else 10.5)
+        pdf.set_font("DejaVu", size={"h": 12, "s": 8.5}.get(kind, 10.5))
         pdf.write(5.5, text)
         if len(block) > 2:
             pdf.char_vpos = "SUP"
