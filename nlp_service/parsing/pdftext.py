@@ -20,11 +20,11 @@ lines of each page and sorts them by evidence that holds for any letter:
   spacing starts a new paragraph (a blank line).
 
 Furniture and footnotes are returned apart (they go to ``Document.other``).
-Chosen by measurement on the PDF test letters (tests/letters, 4 pages, one
-process, 2-core machine): pypdf with this visitor and layout pass 4.0 ms a
-page, its plain ``extract_text`` 2.8 ms; pdfplumber 0.11.10 (MIT, on
-pdfminer.six) ``extract_words`` with font sizes 56.6 ms a page and two
-dependencies more. PyMuPDF is AGPL: not considered.
+Chosen by measurement on the PDF test letters (tests/letters, 8 pages, one
+process, shared 2-core machine, 2 December 2026): pypdf with this visitor and
+layout pass 4.4 ms a page, its plain ``extract_text`` 3.6 ms; pdfplumber
+0.11.10 (MIT, on pdfminer.six) ``extract_words`` with font sizes 51.1 ms a page
+and two dependencies more (an earlier run on 4 pages: 4.0, 2.8 and 56.6 ms). PyMuPDF is AGPL: not considered.
 """
 from __future__ import annotations
 
