@@ -42,6 +42,10 @@ def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[Answer
     if chain:
         blocks, preamble = _blocks_from_chain(text, chain)
         return _split_rounds(blocks, set(numbers)), leftovers + preamble
+    chain = _increasing(m for m in line_markers(text) if m.last <= max(numbers))  # "1) Ja." lines
+    if len(chain) >= 2:
+        blocks, preamble = _blocks_from_chain(text, chain)
+        return blocks, leftovers + preamble
     blocks, preamble = _blocks_from_echoes(text, questions)
     if blocks:
         return blocks, leftovers + preamble

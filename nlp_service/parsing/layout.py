@@ -391,6 +391,9 @@ def _bare(block: AnswerBlock, group: tuple[int, ...]) -> bool:
     return not (group or block.numbers or block.echoes)
 
 
+_BARE_VRAAG = re.compile(r"^[ \t]*Vraag[ \t]*:?[ \t]*(?:\n|$)", re.IGNORECASE)  # "Vraag:" above each question
+
+
 def _split_paragraph_questions(text: str, headers: list[Marker]) -> Layout:
     """``Antwoord:`` headers but no numbered questions: the paragraph above each is its question."""
     layout = Layout(warnings=["questions are not numbered: the paragraph above each answer is taken as its question"])
@@ -400,7 +403,7 @@ def _split_paragraph_questions(text: str, headers: list[Marker]) -> Layout:
     for header, following in zip(headers, headers[1:] + [None]):
         number = max(header.numbers) if header.numbers else number + 1
         numbers = header.numbers or (number,)
-        layout.questions.append(QuestionItem(numbers, question))
+        layout.questions.append(QuestionItem(numbers, _BARE_VRAAG.sub("", question)))
         paragraphs = _units(text[header.end: following.start if following else len(text)])
         question = paragraphs.pop() if following and len(paragraphs) > 1 else ""
         layout.answers.append(AnswerBlock("\n\n".join(paragraphs), numbers=numbers))

@@ -80,6 +80,7 @@ _VRAAG_LINE = re.compile(rf"^[ \t]*Vra(?:ag|gen)[ \t]+({NUMBER_LIST})[ \t]*[:.)]
 _VRAAG_INLINE = re.compile(rf"(?<![\w])Vraag[ \t]+({NUMBER_LIST})[ \t]*:[ \t]*")
 _NUMBER_LINE = re.compile(r"^[ \t]*(\d{1,3})(?:[.):][ \t]+|[.)]?[ \t]*\n(?=\s*[^\d\s]))", re.MULTILINE)
 _INLINE_DOT = re.compile(r"(?<!\d)(\d{1,2})\.(?!\d)")
+_INLINE_PAREN = re.compile(r"(?<![\w(])(\d{1,2})\)")
 
 
 def _preceding_word(text: str, pos: int) -> str:
@@ -196,7 +197,12 @@ def inline_markers(text: str) -> list[Marker]:
         if strength and _starts_item(text, m.end(), allow_lower=after_list_colon):
             end = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip(" \t\xa0"))
             markers.append(Marker(m.start(), end, (int(m.group(1)),), strength))
-    return markers
+    for m in _INLINE_PAREN.finditer(text):  # "...gekort? 2) Wat zijn ...": only right after a "?" or a line start
+        strength = context_strength(text, m.start())
+        if strength in (STRONG, LINE) and _starts_item(text, m.end(), allow_lower=False):
+            end = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip(" \t\xa0"))
+            markers.append(Marker(m.start(), end, (int(m.group(1)),), strength))
+    return sorted(markers, key=lambda marker: marker.start)
 
 
 def question_chain(markers: list[Marker]) -> list[Marker]:

@@ -22,11 +22,12 @@ from .dates import DATE_PATTERN, MONTH_NAMES, MONTHS, parse_date
 #: of their own: before the questions they date the submission, after them the answer.
 _LABELS = {
     "submitted": (r"indien(?:ings)?datum", r"datum\s+(?:van\s+)?(?:indiening|indienen|ontvangst)", r"ingediend(?!\s+door)(?:\s+op)?",
-                  r"datum\s+vragen", r"ingezonden(?:\s+op)?"),
+                  r"datum\s+vragen", r"ingezonden(?:\s+op)?", r"ingekomen(?:\s+op)?", r"datum\s+ontvangst",
+                  r"ontvangen(?:\s+op)?"),
     "answered": (r"antwoorddatum", r"datum\s+(?:van\s+(?:het\s+)?)?(?:antwoord|beantwoording)", r"beantwoord(?:\s+op)?",
                  r"datum\s+(?:collegebesluit|verzending\s+antwoord)"),
     "dated": (r"datum", r"verzonden(?:\s+op)?", r"verzend(?:datum|ing)", r"datum\s+verzending"),
-    "authors": (r"door", r"indiener(?:\(?s\)?)?", r"vragensteller(?:\(?s\)?)?", r"ingediend\s+door", r"steller(?:s)?",
+    "authors": (r"door", r"indiener(?:\(?s\)?)?", r"vra(?:ag|gen)steller(?:\(?s\)?)?", r"ingediend\s+door", r"steller(?:s)?",
                 r"raadslid", r"raadsleden", r"van", r"naam\s+(?:indiener|raadslid|vragensteller)(?:\(?s\)?)?",
                 r"(?:schriftelijke\s+)?vragen\s+van"),
     "parties": (r"fractie", r"partij", r"fracties"),
@@ -35,7 +36,7 @@ _LABELS = {
     "reference": (r"portefeuillehouder", r"(?:ons\s+|uw\s+)?kenmerk", r"registratienummer", r"zaaknummer",
                   r"behandelend\s+ambtenaar", r"afdeling", r"bijlage(?:n|\(n\))?", r"documentnummer", r"nummer"),
 }
-_NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vragensteller|ingediend\s+door|beantwoord|naam\s")
+_NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vra(?:ag|gen)steller|ingediend\s+door|beantwoord|naam\s")
 _ROLE = {pattern: role for role, patterns in _LABELS.items() for pattern in patterns}
 _LABEL_LINE = re.compile(
     r"^[ \t]*(?P<label>" + "|".join(sorted(_ROLE, key=len, reverse=True)) + r")(?P<colon>[ \t]*:|[ \t]+(?=\S))"
@@ -159,7 +160,8 @@ def from_parliament_header(header: str) -> Metadata:
         meta.answered = parse_date(match.group(1))
     if not meta.submitted and (match := _ASKED_ON.search(flat[:5000])):
         meta.submitted = _asked_on(match, meta.answered)
-    if match := _MEMBERS.search(flat) or _MEMBER_TITLE.search(flat[:500]):
+    opening = next((m for line in header.split("\n")[:6] if (m := _MEMBER_TITLE.search(line))), None)
+    if match := _MEMBERS.search(flat) or opening:
         meta.authors, meta.parties = split_names_and_parties(match.group("who"))
     if match := _TK_TITLE.search(flat[:3000]):
         meta.title = match.group("title").strip().rstrip(".")

@@ -126,18 +126,31 @@ def _is_footnote(line: str) -> bool:
 
 
 def split_footnotes(text: str) -> tuple[str, str]:
-    """Trailing ``1) source, date`` lines (and a ``_____`` rule above them) end a DOCX."""
+    """Trailing ``1) source, date`` lines end a DOCX: under a ``_____`` rule, citing a source (a date, a URL),
+    or pointed at by a mark in the text."""
     lines = text.split("\n")
     cut = len(lines)
     while cut and (not lines[cut - 1].strip() or _is_footnote(lines[cut - 1])):
         cut -= 1
-    if not any(_FOOTNOTE_LINE.match(line) for line in lines[cut:]):
+    numbers = [m.group(1) for line in lines[cut:] if (m := re.match(r"[ \t]*(\d{1,2})\)", line))]
+    if not numbers:
         return text, ""
-    if cut and _RULE_LINE.match(lines[cut - 1]):
-        cut -= 1
-    if cut == 0:
-        return text, ""
+    ruled = cut and _RULE_LINE.match(lines[cut - 1])
+    cut -= 1 if ruled else 0
+    notes = [line for line in lines[cut:] if _FOOTNOTE_LINE.match(line)]
+    cited = all(_SOURCE.search(line) for line in notes)
+    if cut == 0 or not (ruled or cited or _marked("\n".join(lines[:cut]), numbers[0])):
+        return text, ""  # "1) Ja, met ingang van 2025." under "Beantwoording" is an answer, not a note
     return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
+
+
+#: what a note cites: a full date, a URL, a parliamentary paper
+_SOURCE = re.compile(rf"{DATE_PATTERN}|https?://|www\.|\bnr\.\s*\d|Kamerstuk", re.IGNORECASE)
+
+
+def _marked(text: str, number: str) -> bool:
+    """Does ``text`` point at note ``number``: ``bericht 1)`` or ``geacteerd? 1)`` (not ``? 2) Wat``, an item)?"""
+    return bool(re.search(rf"\S[ \t]?{number}\)(?=[ \t]*(?:$|[.,;:?]|[a-z]))", text, re.MULTILINE))
 
 
 LIST_MARK = re.compile(r"^[ \t]*(?:[-•*–·▪◦]|\(?\d{1,3}[.):)]|\(?[a-z][.)]|[IVX]{1,4}[.)])[ \t]+")
