@@ -84,8 +84,9 @@ def _cut_answer_heading(intro: str) -> tuple[str, str]:
 
 
 def _pull_label_lines(intro: str) -> tuple[str, list[str]]:
-    """``Indiendatum: ...`` / ``Door: ...`` lines leave the intro (their values become fields)."""
-    found = metadata.label_lines(intro)
+    """``Indiendatum: ...`` / ``Door: ...`` / ``Leiden, 3 maart 2024`` lines leave the intro (their values
+    become fields)."""
+    found = sorted(metadata.label_lines(intro) + metadata.place_date_lines(intro), key=lambda m: m.start())
     for match in reversed(found):
         intro = intro[: match.start()] + intro[match.end():]
     return re.sub(r"\n{3,}", "\n\n", intro).strip(), [m.group(0).strip() for m in found]

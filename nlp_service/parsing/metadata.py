@@ -117,6 +117,11 @@ def label_lines(text: str) -> list[re.Match]:
     return found
 
 
+def place_date_lines(text: str) -> list[re.Match]:
+    """``Leiden, 3 maart 2024`` on a line of its own: the letter's date."""
+    return list(_PLACE_DATE.finditer(text))
+
+
 def _role(label: str) -> str:
     return next(role for pattern, role in _ROLE.items() if re.fullmatch(pattern, label, re.IGNORECASE))
 

@@ -441,6 +441,81 @@ Jan de Vries              Peter Dijkstra
                   q("2", "Welke noodlocaties", "beschikbaar?", "De voormalige kazerne")],
        absent=["Burgemeester en wethouders", "Leiden, 29 oktober", "Peter Dijkstra"])
 
+# 23. Place and date on top, the group named in the title line, "Vraag 1:" / "Antwoord vraag 1:" lines,
+#     closing formula and "Fractie X Leiden" above the name
+letter("23-plaats-datum", """
+Leiden, 3 maart 2024
+
+Schriftelijke vragen ex art. 45 RvO van de fractie van GroenLinks inzake de ijsbaan
+
+Geacht college,
+
+De ijsbaan op het Schuttersveld trekt veel bezoekers, maar omwonenden klagen over geluid.
+
+Vraag 1: Hoeveel klachten zijn er binnengekomen?
+Vraag 2: Welke maatregelen neemt het college?
+
+Met vriendelijke groet,
+Fractie GroenLinks Leiden
+Jan Jansen
+
+Antwoorddatum: 26 maart 2024
+
+Antwoord vraag 1: Er kwamen 23 klachten binnen.
+Antwoord vraag 2: De muziek gaat om 22.00 uur uit.
+""",
+       submitted="2024-03-03", answered="2024-03-26", authors=["Jan Jansen"], parties=["GroenLinks"],
+       title="Schriftelijke vragen ex art. 45 RvO van de fractie van GroenLinks inzake de ijsbaan",
+       intro_starts="Geacht college",
+       questions=[q("1", "Hoeveel klachten", "binnengekomen?", "Er kwamen 23"),
+                  q("2", "Welke maatregelen", "het college?", "De muziek gaat")],
+       absent=["Met vriendelijke groet", "Leiden, 3 maart 2024"])
+
+# 24. "Vraag:" / "Antwoord:" pairs without numbers, "Vraagsteller:" with the party in brackets, d-m-yyyy
+letter("24-vraag-antwoord-ongenummerd", """
+Onderwerp: Bankjes in het park
+Indiendatum: 4-4-2024
+Vraagsteller: Kim de Boer (PvdA)
+Datum beantwoording: 23-4-2024
+
+Vraag:
+Wil het college extra bankjes plaatsen in het Van der Werfpark?
+
+Antwoord:
+Ja, er komen vijf bankjes bij.
+
+Vraag:
+Wanneer worden die geplaatst?
+
+Antwoord:
+In mei.
+""",
+       submitted="2024-04-04", answered="2024-04-23", authors=["Kim de Boer"], parties=["PvdA"],
+       title="Bankjes in het park", intro_starts="",
+       questions=[q("1", "Wil het college", "Werfpark?", "Ja, er komen vijf"),
+                  q("2", "Wanneer worden", "geplaatst?", "In mei.")],
+       absent=["Vraag:"])
+
+# 25. Questions "1) ... 2) ..." on one line, "Ingekomen:", answers "1)" "2)" under a bare "Beantwoording"
+letter("25-inline-haakjes", """
+Vragen van het raadslid Eva de Groot (D66)
+Ingekomen: 10 juni 2024
+
+Het college heeft besloten de subsidie voor het jongerenwerk te korten.
+
+1) Klopt het dat de subsidie met 20% wordt gekort? 2) Wat zijn de gevolgen voor de jongeren in de Slaaghwijk?
+
+Beantwoording
+Verzonden: 2 juli 2024
+1) Ja, met ingang van 2025.
+2) Het jongerenwerk blijft in de Slaaghwijk, wel met minder uren.
+""",
+       submitted="2024-06-10", answered="2024-07-02", authors=["Eva de Groot"], parties=["D66"],
+       title="Vragen van het raadslid Eva de Groot (D66)", intro_starts="Het college heeft besloten",
+       questions=[q("1", "Klopt het", "gekort?", "Ja, met ingang van 2025."),
+                  q("2", "Wat zijn de gevolgen", "Slaaghwijk?", "Het jongerenwerk blijft")],
+       absent=[])
+
 DOCX_LETTERS: dict[str, dict] = {}
 PDF_LETTERS: dict[str, dict] = {}
 
