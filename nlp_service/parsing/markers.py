@@ -76,7 +76,7 @@ def parse_number_list(text: str) -> list[int]:
 
 # --- question markers --------------------------------------------------------
 
-_VRAAG_LINE = re.compile(rf"^[ \t]*Vra(?:ag|gen)[ \t]+({NUMBER_LIST})[ \t]*[:.)]?[ \t]*(?=\n|$|\S)", re.MULTILINE)
+_VRAAG_LINE = re.compile(rf"^[ \t]*(?:Vra(?:ag|gen)|VRA(?:AG|GEN))[ \t]+({NUMBER_LIST})[ \t]*[:.)]?[ \t]*(?=\n|$|\S)", re.MULTILINE)
 _VRAAG_INLINE = re.compile(rf"(?<![\w])Vraag[ \t]+({NUMBER_LIST})[ \t]*:[ \t]*")
 _NUMBER_LINE = re.compile(r"^[ \t]*(\d{1,3})(?:[.):][ \t]+|[.)]?[ \t]*\n(?=\s*[^\d\s]))", re.MULTILINE)
 _INLINE_DOT = re.compile(r"(?<!\d)(\d{1,2})\.(?!\d)")
@@ -321,9 +321,9 @@ def candidates_of_style(text: str, chain: list[Marker]) -> list[Marker]:
 # --- answer markers ----------------------------------------------------------
 
 _ANSWER_HEADER = re.compile(
-    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?)(?P<college>[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:college|B&W|B[ \t]*en[ \t]*W))?"
-    rf"(?:[ \t]+op)?(?:[ \t]+(?:de[ \t]+)?(?:[Vv]ra(?:ag|gen)))?"
-    rf"(?:[ \t]+(?P<nums>{NUMBER_LIST}))?|Ad[ \t]*(?P<ad>{NUMBER_LIST})[ \t]*\)?)"
+    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?|ANTWOORD(?:EN)?)(?P<college>[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:college|B&W|B[ \t]*en[ \t]*W))?"
+    rf"(?:[ \t]+(?:op|OP))?(?:[ \t]+(?:de|DE)?[ \t]*(?:[Vv]ra(?:ag|gen)|VRA(?:AG|GEN)))?"
+    rf"(?:[ \t]+(?P<nums>{NUMBER_LIST}))?|(?:Ad|AD)[ \t]*(?P<ad>{NUMBER_LIST})[ \t]*\)?)"
     rf"[ \t]*(?P<sep>[:.)]?)",
     re.MULTILINE,
 )
@@ -339,7 +339,7 @@ def answer_headers(text: str) -> list[Marker]:
     for m in _ANSWER_HEADER.finditer(text):
         numbers = m.group("nums") or m.group("ad") or ""
         rest_of_line = text[m.end():].split("\n", 1)[0]
-        if m.group("word") == "Antwoorden" and not numbers or m.group("college") and m.group("sep") != ":":
+        if (m.group("word") or "").lower() == "antwoorden" and not numbers or m.group("college") and m.group("sep") != ":":
             continue  # "Antwoorden" and "Antwoord van het college" without ":" head the answer section
         if not (m.group("sep") or not rest_of_line.strip()):
             continue

@@ -33,7 +33,7 @@ _LABELS = {
     "parties": (r"fractie", r"partij", r"fracties"),
     "title": (r"onderwerp", r"titel", r"betreft", r"inzake"),
     # file references and the college's side: out of the intro, never an author
-    "reference": (r"portefeuillehouder", r"(?:ons\s+|uw\s+)?kenmerk", r"registratienummer", r"zaaknummer",
+    "reference": (r"portefeuillehouder", r"aan", r"cc", r"kopie(?:\s+aan)?", r"(?:ons\s+|uw\s+)?kenmerk", r"registratienummer", r"zaaknummer",
                   r"behandelend\s+ambtenaar", r"afdeling", r"bijlage(?:n|\(n\))?", r"documentnummer", r"nummer"),
 }
 _NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vra(?:ag|gen)steller|ingediend\s+door|beantwoord|naam\s")

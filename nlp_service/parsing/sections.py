@@ -33,7 +33,7 @@ QUESTION_HEADING = re.compile(
     r"^[ \t]*(?:(?:(?:schriftelijke|aanvullende|technische|mondelinge|art(?:ikel|\.)?[ \t]*\d+[ \t]*-?)[ \t]*|raads)?"
     r"vragen(?:[ \t]+aan[ \t]+(?:het[ \t]+)?(?:college|B&W|burgemeester)[^\n?:]{0,60})?"
     r"(?:[ \t]+\(?(?:ex[ \t]+)?art(?:ikel|\.)?[ \t]*\d+\w*(?:[ \t]+\w+)?\)?)?"
-    r"|[^\n?]{0,80}\b(?:de[ \t]+)?(?:volgende|onze)[ \t]+vragen\b[^\n?]{0,60}:)[ \t]*:?[ \t]*$",
+    r"|[^\n?.]{0,60}\bvragen\b[^\n?.]{0,40}:)[ \t]*:?[ \t]*$",  # "Wij hebben de volgende vragen:", "Mijn vragen zijn:"
     re.MULTILINE | re.IGNORECASE,
 )
 _FOOTNOTE_LINE = re.compile(r"[ \t]*\d{1,2}\)[ \t]")

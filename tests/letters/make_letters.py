@@ -516,6 +516,55 @@ Verzonden: 2 juli 2024
                   q("2", "Wat zijn de gevolgen", "Slaaghwijk?", "Het jongerenwerk blijft")],
        absent=[])
 
+# 26. Everything in capitals: labels, VRAAG N / ANTWOORD N headers
+letter("26-kapitalen", """
+ONDERWERP: Fietspaden Oostvlietpolder
+INDIENDATUM: 5 mei 2024
+INDIENER: Roos Verhoeven (Partij voor de Dieren)
+ANTWOORDDATUM: 27 mei 2024
+
+VRAAG 1
+Wanneer worden de fietspaden verlicht?
+
+ANTWOORD 1
+In het najaar van 2024.
+
+VRAAG 2
+Wat kost de verlichting?
+
+ANTWOORD 2
+Ongeveer 80.000 euro.
+""",
+       submitted="2024-05-05", answered="2024-05-27", authors=["Roos Verhoeven"], parties=["Partij voor de Dieren"],
+       title="Fietspaden Oostvlietpolder", intro_starts="",
+       questions=[q("1", "Wanneer worden", "verlicht?", "In het najaar"),
+                  q("2", "Wat kost", "verlichting?", "Ongeveer 80.000 euro.")],
+       absent=["VRAAG", "ANTWOORD"])
+
+# 27. An e-mail: Van/Aan/Datum/Onderwerp header, "Mijn vragen zijn:", no answers yet, signer with role
+letter("27-email", """
+Van: Marco Kuiper
+Aan: college van burgemeester en wethouders
+Datum: 9 september 2024
+Onderwerp: Straatverlichting Morsweg
+
+Beste college,
+
+Op de Morsweg is de straatverlichting al weken kapot.
+
+Mijn vragen zijn:
+1. Wanneer wordt de verlichting gerepareerd?
+2. Waarom duurt het zo lang?
+
+Met vriendelijke groet,
+Marco Kuiper
+fractievoorzitter Leiden Positief
+""",
+       submitted="2024-09-09", answered=None, authors=["Marco Kuiper"], parties=["Leiden Positief"],
+       title="Straatverlichting Morsweg", intro_starts="Beste college",
+       questions=[q("1", "Wanneer wordt", "gerepareerd?", None), q("2", "Waarom duurt", "zo lang?", None)],
+       absent=["Mijn vragen zijn", "college van burgemeester en wethouders", "fractievoorzitter"])
+
 DOCX_LETTERS: dict[str, dict] = {}
 PDF_LETTERS: dict[str, dict] = {}
 
