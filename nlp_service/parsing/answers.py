@@ -35,9 +35,8 @@ def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[Answer
         if chain:
             blocks, preamble = _blocks_from_chain(text, chain)
             return blocks, leftovers + preamble
-    if len(questions) <= 1:
-        opening = next((m for m in line_markers(text) if m.start == 0 and m.numbers == (numbers or (1,))), None)
-        return [AnswerBlock(text[opening.end:] if opening else text, pending=numbers or (1,))], leftovers
+    if len(questions) <= 1:  # the whole text; a "1." it opens with stays (the Belgian export writes one)
+        return [AnswerBlock(text, pending=numbers or (1,))], leftovers
     chain = answer_chain(inline_answer_markers(text), max(numbers))
     if chain:
         blocks, preamble = _blocks_from_chain(text, chain)
