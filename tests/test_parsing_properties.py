@@ -207,7 +207,8 @@ NUMBERINGS = ["1.", "1)", "1:", "(1)", "a.", "a)", "I.", "-", "•"]
 SIGNED_PARTIES = [("GroenLinks", "GroenLinks"), ("D66", "D66"), ("Partij Sleutelstad", "Partij Sleutelstad"),
                   ("SP", "SP"), ("Volt Leiden", "Volt"), ("GL-PvdA", "GL-PvdA"), ("Leiden Positief", "Leiden Positief")]
 SIGNATURES = ["{name} ({party})", "{name}, {party}", "{name} – {party}", "{name}\n{party}",
-              "namens de fractie van {party}, {name}"]
+              "namens de fractie van {party}, {name}", "Namens de fractie van {party},\n{name}",
+              "Met vriendelijke groet,\n{name}\n{party}"]
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
 
 
@@ -258,7 +259,7 @@ def varied_letters(draw) -> Letter:
     if dated_on_top:
         head.append(draw(st.sampled_from(["Antwoorddatum: {d}", "Datum beantwoording: {d}", "Antwoorddatum {d}"]))
                     .format(d=answer_date))
-    signed_before = signature.startswith("namens") or draw(st.booleans()) and "(" in signature
+    signed_before = signature.startswith("namens") or draw(st.booleans())  # above the intro, or under the questions
     if signed_before:
         head.append(signature)
     head += [sentence(rnd, INTRO_WORDS, ".") for _ in range(rnd.randint(1, 2))]

@@ -92,14 +92,24 @@ def pull_intro_parts(intro: str) -> tuple[str, list[str], list[str]]:
     intro = QUESTION_HEADING.sub("", intro)
     kept: list[str] = []
     signed: list[str] = []
-    for line in intro.split("\n"):
-        stripped = line.strip()
-        if stripped and signatures.signature_line(stripped) and _stands_alone(stripped):
-            signed.append(stripped)
-        else:
-            kept.append(line)
+    for paragraph in paragraphs(intro):
+        lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
+        if _signature_block(lines):  # "Namens de fractie van X," above "Name"; "Name" above "Party"
+            signed.extend(lines)
+            continue
+        for line in lines:
+            (signed if signatures.signature_line(line) and _stands_alone(line) else kept).append(line)
+        kept.append("")
     intro = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     return intro, headings, signed
+
+
+def _signature_block(lines: list[str]) -> bool:
+    """A paragraph of two to six signature lines naming a person and a party between them."""
+    if not 2 <= len(lines) <= MAX_SIGNATURE_LINES or not all(signatures.signature_line(line) for line in lines):
+        return False
+    authors, parties = signatures.from_lines(lines, [])
+    return bool(authors and parties)
 
 
 def _stands_alone(line: str) -> bool:
