@@ -57,3 +57,27 @@ def test_scanned_pdf_names_the_file() -> None:
     path = LETTERS / "scanned" / "zonder-tekstlaag.pdf"
     with pytest.raises(ParseError, match="zonder-tekstlaag.pdf.*no text layer"):
         parse_path(path)
+
+
+def test_docx_question_table_without_answer_column() -> None:
+    """A "Nr | Vraag" table lists the questions; the numbers come from the first column."""
+    import io
+
+    import docx
+
+    from nlp_service.parsing import parse_bytes
+
+    document = docx.Document()
+    document.add_paragraph("Indiendatum: 3 maart 2024")
+    document.add_paragraph("Het park is vies.")
+    table = document.add_table(rows=3, cols=2)
+    rows = [["Nr", "Vraag"], ["1", "Is het college bekend met het vuil?"], ["2", "Gaat het college schoonmaken?"]]
+    for row, cells in zip(table.rows, rows):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    data = io.BytesIO()
+    document.save(data)
+    [parsed] = parse_bytes(data.getvalue(), "tabel.docx", "test")
+    assert [(q.number, q.text, q.answer) for q in parsed.questions] == [
+        ("1", "Is het college bekend met het vuil?", None), ("2", "Gaat het college schoonmaken?", None)]
+    assert parsed.intro == "Het park is vies." and parsed.submitted == "2024-03-03"

@@ -212,19 +212,19 @@ def _docx_blocks(document) -> Iterator[str]:
 
 
 def _question_table(rows: list[list[str]]) -> list[str]:
-    """A table with a ``Vraag`` and an ``Antwoord`` column: each row as ``Vraag N`` / ``Antwoord N`` blocks."""
+    """A table with a ``Vraag`` column (and perhaps an ``Antwoord`` one): each row as ``Vraag N`` (/ ``Antwoord N``)."""
     if len(rows) < 2:
         return []
     header = [cell.lower() for cell in rows[0]]
     asked = next((i for i, cell in enumerate(header) if re.match(r"(?:schriftelijke\s+)?vra(?:ag|gen)\b", cell)), None)
     answered = next((i for i, cell in enumerate(header) if re.match(r"(?:beantwoording|antwoord)", cell)), None)
-    if asked is None or answered is None or asked == answered:
+    if asked is None or asked == answered:
         return []
     blocks = []
     for count, row in enumerate(rows[1:], start=1):
         label = next((m.group(1) for cell in row[:1] if (m := re.fullmatch(r"(\d{1,3})[.)]?", cell))), str(count))
         blocks.append(f"Vraag {label}\n{row[asked]}")
-        if row[answered]:
+        if answered is not None and row[answered]:
             blocks.append(f"Antwoord {label}\n{row[answered]}")
     return blocks
 
