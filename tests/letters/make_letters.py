@@ -8,8 +8,8 @@ without colon, in capitals, numbering ``1.`` ``1)`` ``1:`` ``(1)`` ``a.``
 ``I.`` ``Vraag 1``, answers ``Ad 1)`` ``Antwoord 1`` ``Antwoord:`` after the
 repeated question, signatures before or after the questions). The TXT letters
 are written as text; the DOCX ones with python-docx (header and footer in the
-section, footnotes as trailing ``1)`` lines); the PDF ones with fpdf2 (a dev
-dependency only) with a running header, ``Pagina N van M`` footers, wrapped
+section, footnotes as trailing ``1)`` lines); the PDF ones with fpdf2 (LGPL-3.0, a
+dev dependency only) with a running header, ``Pagina N van M`` footers, wrapped
 lines and footnotes in a smaller font at the page bottom. The generated files
 are committed: the tests read them and need neither writer. A DOCX or PDF that
 exists is not written again (delete it to regenerate it).
