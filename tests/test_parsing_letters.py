@@ -81,3 +81,13 @@ def test_docx_question_table_without_answer_column() -> None:
     assert [(q.number, q.text, q.answer) for q in parsed.questions] == [
         ("1", "Is het college bekend met het vuil?", None), ("2", "Gaat het college schoonmaken?", None)]
     assert parsed.intro == "Het park is vies." and parsed.submitted == "2024-03-03"
+
+
+@pytest.mark.parametrize("party", ["Testpartij", "Sleutelstad Nu", "Lokaal Leiden"])
+def test_a_party_line_under_the_name_is_not_part_of_the_last_question(party: str) -> None:
+    from nlp_service.parsing import parse_text
+
+    text = f"Vragen:\n1. Is het park schoon?\n2. Komen er bankjes?\n\nTest Raadslid\n{party}\n"
+    document = parse_text(text, "test", "signed")
+    assert [q.text for q in document.questions] == ["Is het park schoon?", "Komen er bankjes?"]
+    assert document.authors == ["Test Raadslid"] and document.parties == [party]

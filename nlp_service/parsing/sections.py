@@ -78,12 +78,21 @@ def split_signature(text: str) -> tuple[str, list[str]]:
     lines = text.rstrip().split("\n")
     cut = len(lines)
     while cut > 1 and len(lines) - cut < MAX_SIGNATURE_LINES and (
-            not lines[cut - 1].strip() or signatures.signature_line(lines[cut - 1])):
+            not lines[cut - 1].strip() or signatures.signature_line(lines[cut - 1])
+            or _under_a_name(lines, cut - 1)):
         cut -= 1
     signature = [line.strip() for line in lines[cut:] if line.strip()]
     if not signature or not "\n".join(lines[:cut]).strip():
         return text.strip(), []
     return "\n".join(lines[:cut]).strip(), signature
+
+
+def _under_a_name(lines: list[str], index: int) -> bool:
+    """A short capitalised line right under a name line is its party, however unknown ("Testpartij")."""
+    line = lines[index].strip()
+    above = lines[index - 1].strip() if index else ""
+    return (bool(line) and line[0].isupper() and len(line.split()) <= 4 and line[-1] not in ".?!:;,"
+            and not re.search(r"\d", line) and signatures.looks_like_name(above))
 
 
 def pull_intro_parts(intro: str) -> tuple[str, list[str], list[str]]:

@@ -25,9 +25,9 @@ NATIONAL_PARTIES = (
     "FVD", "Forum voor Democratie", "50PLUS", "BIJ1", "Piratenpartij",
 )
 _NATIONAL = {p.lower(): p for p in NATIONAL_PARTIES}
-_PARTY_WORDS = re.compile(
-    r"\b(?:partij|lijst|leefbaar|lokaal|gemeentebelangen|belang|burgerbelangen|positief|fractie|democraten|"
-    r"unie|groen|progressief|liberalen|socialisten|onafhankelijk|stadspartij|alliantie)\b",
+_PARTY_WORDS = re.compile(  # also as the end of a word: "Stadspartij", "Gemeentebelangen"
+    r"\b(?:\w*partij|\w*belang(?:en)?|lijst|leefbaar|lokaal|positief|fractie|democraten|"
+    r"unie|groen|progressief|liberalen|socialisten|onafhankelijk|alliantie)\b",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"^(?=.*[A-Z].*[A-Z])[A-Za-z0-9]{2,8}(?:[-/][A-Za-z0-9]{2,8})?$")
