@@ -173,4 +173,7 @@ def from_lines(lines: list[str], known_authors: list[str]) -> tuple[list[str], l
             _add(authors, author)
         for party in found_parties:
             _add(parties, party)
+    last = lines[-1].strip() if lines else ""
+    if not parties and len(authors) >= 2 and authors[-1] == last and last not in known_authors:
+        parties.append(normalise_party(authors.pop()))  # "Name" above "Sleutelstad Nu": the last line is the party
     return authors, parties
