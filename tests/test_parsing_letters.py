@@ -91,3 +91,12 @@ def test_a_party_line_under_the_name_is_not_part_of_the_last_question(party: str
     document = parse_text(text, "test", "signed")
     assert [q.text for q in document.questions] == ["Is het park schoon?", "Komen er bankjes?"]
     assert document.authors == ["Test Raadslid"] and document.parties == [party]
+
+
+def test_reactie_college_after_each_question() -> None:
+    from nlp_service.parsing import parse_text
+
+    text = ("Door: Jan Bakker (D66)\nIndiendatum: 2 mei 2024\n\n1. Wanneer gaat het zwembad open?\n"
+            "Reactie college: In juni.\n\n2. Wat kost een abonnement?\nReactie college: 25 euro per maand.\n")
+    document = parse_text(text, "test", "reactie")
+    assert [(q.number, q.answer) for q in document.questions] == [("1", "In juni."), ("2", "25 euro per maand.")]

@@ -321,7 +321,7 @@ def candidates_of_style(text: str, chain: list[Marker]) -> list[Marker]:
 # --- answer markers ----------------------------------------------------------
 
 _ANSWER_HEADER = re.compile(
-    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?|ANTWOORD(?:EN)?)(?P<college>[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:college|B&W|B[ \t]*en[ \t]*W))?"
+    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?|ANTWOORD(?:EN)?|Reactie|REACTIE)(?P<college>[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:college|B&W|B[ \t]*en[ \t]*W))?"
     rf"(?:[ \t]+(?:op|OP))?(?:[ \t]+(?:de|DE)?[ \t]*(?:[Vv]ra(?:ag|gen)|VRA(?:AG|GEN)))?"
     rf"(?:[ \t]+(?P<nums>{NUMBER_LIST}))?|(?:Ad|AD)[ \t]*(?P<ad>{NUMBER_LIST})[ \t]*\)?)"
     rf"[ \t]*(?P<sep>[:.)]?)",
@@ -339,8 +339,9 @@ def answer_headers(text: str) -> list[Marker]:
     for m in _ANSWER_HEADER.finditer(text):
         numbers = m.group("nums") or m.group("ad") or ""
         rest_of_line = text[m.end():].split("\n", 1)[0]
-        if (m.group("word") or "").lower() == "antwoorden" and not numbers or m.group("college") and m.group("sep") != ":":
-            continue  # "Antwoorden" and "Antwoord van het college" without ":" head the answer section
+        word = (m.group("word") or "").lower()
+        if word == "antwoorden" and not numbers or (m.group("college") or word == "reactie") and m.group("sep") != ":":
+            continue  # "Antwoorden", "Antwoord van het college" and "Reactie" without ":" head the answer section
         if not (m.group("sep") or not rest_of_line.strip()):
             continue
         if numbers and m.group("sep") == "." and not m.group("ad") and re.match(r"\d", rest_of_line.strip()):
