@@ -19,8 +19,8 @@ together instead of matching one rule per known layout:
   question list; without one, the questions' own numbering restarting after
   the last question has asked starts the answers;
 * *answer markers*: ``Antwoord 2``, ``Antwoord op vraag 3 en 4``, ``Ad 2)``,
-  ``Antwoord:``, ``Antwoord van het college:`` between the questions; numbered
-  answers in the questions' style after them (:mod:`.answers`);
+  ``Antwoord:``, ``Antwoord van het college:``, ``Reactie college:`` between the
+  questions; numbered answers in the questions' style after them (:mod:`.answers`);
 * *repeated question text*: a question asked again above its answer links the
   two (:mod:`.linker`) and takes the first list out of the intro;
 * *position of dates and signatures*: a signature (by the shape of its lines,
