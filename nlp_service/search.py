@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import nlp
 from .config import Settings
 from .embedding import Encoder
@@ -20,7 +22,8 @@ from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
-from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, retrievers_for, run_retrievers
+from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
+from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
 from .store import Store, StoredDocument
 from .units import Unit
 
@@ -49,8 +52,8 @@ class QueryError(InvalidRequest, ValueError):
     """The request cannot be answered as asked (bad k, date, empty query...).
 
     ``field`` names the parameter at fault (``q``, ``k``, ``since``, ``until``, ``dates``
-    for a range that ends before it starts, ``mode``, ``sort``), so that a page can say
-    what to change in its own words.
+    for a range that ends before it starts, ``mode``, ``sort``, ``party``, ``author``,
+    ``source``), so that a page can say what to change in its own words.
     """
 
     def __init__(self, message: str, field: str = "") -> None:
@@ -114,8 +117,9 @@ class Ranked:
 
     units: Ranking  # (unit id, fusion score), best first
     generation: gen.Generation
-    cosines: dict[int, float]  # the dense retriever's scores (cosines), where it ran
-    query_vector: object = None  # the query's embedding, where the dense retriever ran
+    #: the dense retriever's whole candidate list, (unit id, cosine) best first; None where it did not run
+    dense: Ranking | None = None
+    query_vector: np.ndarray | None = None  # the query's embedding, where the dense retriever made it
 
 
 def order_by_date(results: list[SearchResult]) -> list[SearchResult]:
@@ -130,9 +134,19 @@ def parse_date(value: str | None, name: str) -> str | None:
     if value in (None, ""):
         return None
     try:
+        if not is_iso_date_text(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {value!r}", name) from None
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {shown(value)}", name) from None
+
+
+def filter_value(value: str | None, name: str) -> str | None:
+    """A party, author or collection filter, stripped; None when empty."""
+    value = (value or "").strip() or None
+    if value is not None and len(value) > MAX_FILTER_CHARS:
+        raise QueryError(f"{name} must be at most {MAX_FILTER_CHARS} characters", name)
+    return value
 
 
 def document_card(stored: StoredDocument) -> dict:
@@ -181,24 +195,23 @@ class SearchEngine:
     def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
                      source=None, mode: str = FUSED, sort: str = SORTS[0]) -> SearchRequest:
         """Validate raw parameters (from the CLI or HTTP) into a request."""
-        query = (query or "").strip()
+        query = searchable_text(query or "")
         if not query:
             raise QueryError("the query is empty", "q")
         if len(query) > self.settings.max_query_chars:
             raise QueryError(f"the query is longer than {self.settings.max_query_chars} characters", "q")
-        try:
-            k = int(k)
-        except (TypeError, ValueError):
-            raise QueryError(f"k must be a whole number, got {k!r}", "k") from None
+        number = whole_number(k)
+        if number is None:
+            raise QueryError(f"k must be a whole number, got {shown(k)}", "k")
+        k = number
         if not 1 <= k <= self.settings.max_k:
             raise QueryError(f"k must be between 1 and {self.settings.max_k}, got {k}", "k")
         if mode not in MODES:
-            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}", "mode")
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {shown(mode)}", "mode")
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort")
-        filters = Filters(parse_date(since, "since"), parse_date(until, "until"),
-                          (party or "").strip() or None, (author or "").strip() or None,
-                          (source or "").strip() or None)
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {shown(sort)}", "sort")
+        filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
+                          filter_value(author, "author"), filter_value(source, "source"))
         if filters.since and filters.until and filters.since > filters.until:
             raise QueryError("since must not be after until", "dates")
         return SearchRequest(query, k, filters, mode, sort)
@@ -222,8 +235,7 @@ class SearchEngine:
             units = self.store.get_units(uid for uid, _ in ranked)
             ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
         dense = next((r for r in retrievers if r.name == "dense"), None)
-        return Ranked(ranked, generation, dict(rankings.get("dense", ())),
-                      None if dense is None else dense.query_vector)
+        return Ranked(ranked, generation, rankings.get("dense"), None if dense is None else dense.query_vector)
 
     def is_short(self, query: str) -> bool:
         return len(query.split()) <= self.settings.short_query_words
@@ -256,11 +268,15 @@ class SearchEngine:
         return {uid: n / len(terms) for uid, n in held.items()}
 
     def similarities(self, ranked: Ranked, unit_ids: list[int], query: str) -> dict[int, float]:
-        """Cosine of the query with each unit: the dense retriever's own score where it found the
-        unit, else from the unit's stored vector (BM25 alone found it, or a lexical search)."""
-        known = {uid: ranked.cosines[uid] for uid in unit_ids if uid in ranked.cosines}
+        """Cosine of the query with each unit that may reach the floor: the dense retriever's own
+        score where it found the unit. A unit it did not find scores below its last candidate: when
+        that one is under the floor, so is the unit (left out: related); else it is read from the
+        unit's stored vector (BM25 alone found it, or a lexical search)."""
+        cosines = dict(ranked.dense or ())
+        known = {uid: cosines[uid] for uid in unit_ids if uid in cosines}
         missing = [uid for uid in unit_ids if uid not in known]
-        if missing:
+        below_floor = bool(ranked.dense) and ranked.dense[-1][1] < self.floor_for(query)
+        if missing and not below_floor:
             vector = ranked.query_vector
             if vector is None:
                 vector = self.encoder.encode_queries([query])[0]
@@ -289,22 +305,27 @@ class SearchEngine:
                 self._allowed.popitem(last=False)
         return ids
 
-    def candidate_rankings(self, request: SearchRequest,
-                           timings: dict[str, float] | None = None) -> dict[str, Ranking]:
+    def candidate_rankings(self, request: SearchRequest, timings: dict[str, float] | None = None,
+                           vector: np.ndarray | None = None) -> dict[str, Ranking]:
         """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
 
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
+        ``vector``: the query already encoded (a dossier encodes all its questions in one batch).
         """
-        return self._run(self._retrievers(request, self.generation(), timings), request)
+        return self._run(self._retrievers(request, self.generation(), timings, vector), request)
 
     def _retrievers(self, request: SearchRequest, generation: gen.Generation,
-                    timings: dict[str, float] | None) -> list:
-        timings = {} if timings is None else timings
-        return [RETRIEVERS[name](generation, self._encoder, timings) for name in retrievers_for(request.mode)]
+                    timings: dict[str, float] | None, vector: np.ndarray | None = None) -> list:
+        retrieval = Retrieval(generation, self._encoder, {} if timings is None else timings, vector)
+        return [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
 
     def _run(self, retrievers: list, request: SearchRequest) -> dict[str, Ranking]:
         allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
         return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
+
+    def retrieve(self, name: str, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        """One retriever's top ``n`` over the serving generation (a trend counts by the dense one's cosine)."""
+        return RETRIEVERS[name](Retrieval(self.generation(), self._encoder, {})).search(query, n, allowed)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
@@ -312,7 +333,7 @@ class SearchEngine:
         ranked = self.rank_units(request, timings)
         # every candidate is judged, so the page can say how many letters match, and sorting by
         # date can pick the newest among all the direct matches
-        results = self._results(ranked, request, limit=self.settings.candidates)
+        results = self.results(ranked, request, limit=self.settings.candidates, snippets=False)
         direct_documents = len({r.document["id"] for r in results if r.match == DIRECT})
         if request.sort == "date":
             results = order_by_date(results)
@@ -322,7 +343,13 @@ class SearchEngine:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return SearchResponse(request.query, results, timings, direct_documents)
 
-    def _results(self, ranked: Ranked, request: SearchRequest, limit: int) -> list[SearchResult]:
+    def results(self, ranked: Ranked | Ranking, request: SearchRequest, limit: int,
+                dense: Ranking | None = None, snippets: bool = True) -> list[SearchResult]:
+        """Ranked units as result cards: grouped per question, at most ``limit``, each judged
+        direct or related. A plain ranking (a dossier's own fusion) comes with its ``dense``
+        candidates (their cosines), or the query is encoded again to judge it."""
+        if not isinstance(ranked, Ranked):
+            ranked = Ranked(ranked, self.generation(), dense)
         units = self.store.get_units(uid for uid, _ in ranked.units)
         kept = [(uid, s) for uid, s in ranked.units if uid in units]  # a unit deleted since the index was built
         grouped = group_results(kept, lambda u: units[u].question_id, lambda u: units[u].document_id,
@@ -348,6 +375,7 @@ class SearchEngine:
                 matched_unit=unit.kind,
                 similarity=cosines.get(unit_id),
                 match=self.judge(request.query, cosines.get(unit_id), coverage.get(unit_id, 0.0)),
+                snippet=snippet(unit.text, request.query) if snippets else "",
             ))
         return results
 
@@ -373,7 +401,7 @@ class SearchEngine:
         return {
             "id": stored.id, "number": stored.question.number, "text": stored.question.text,
             "answer": stored.question.answer, "document": document_card(document),
-            "similar": [r.to_dict() for r in self._results(ranked, request, limit=similar)],
+            "similar": [r.to_dict() for r in self.results(ranked, request, limit=similar)],
         }
 
     def stats(self) -> dict:

@@ -105,6 +105,10 @@ def test_quick_evaluation_end_to_end(model_dir, tmp_path, cli):
         assert floor["best"]["f0.5"] >= floor["service"]["f0.5"]
     assert data["match_floor"]["precedent_pasted"]["short_queries"] is False
     assert "Relevance floor" in (tmp_path / "out" / "evaluation-quick.md").read_text(encoding="utf-8")
+    dossier = data["dossier"]
+    assert dossier["letters"] > 0 and 0.0 < dossier["ndcg@10"] <= 1.0
+    for share in (dossier["asked_before"]["precision"], dossier["asked_before"]["recall"]):
+        assert share["n"] > 0 and share["ci95"][0] <= share["value"] <= share["ci95"][1]
     overall = data["linking"]["tweedekamer"]["overall"]
     assert all(0.0 <= overall[k] <= 1.0 for k in ("question_count_exact", "answered_count_exact"))
     for stem in ("evaluation-quick.json", "evaluation-quick.md", "evaluation-quick.png"):

@@ -31,7 +31,7 @@ from ..retrievers import FUSED
 from ..search import SearchEngine, SearchRequest
 from ..service import Service
 from ..store import Store
-from . import datasets, linking
+from . import datasets, dossier_task, linking
 from .floor import FLOOR_TASKS, floor_results
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
@@ -101,6 +101,8 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         with timer("match_floor"):
             floor_out = {t.name: floor_results(engine, t, retrieved[t.name], settings.candidates)
                          for t in tasks if t.name in FLOOR_TASKS}
+        with timer("dossier"):
+            dossier_out = dossier_task.evaluate(engine, records, groups)
         with timer("linking"):
             linking_out = linking.evaluate(settings.data_dir, linking.GOLD_PATH)
     return {
@@ -118,6 +120,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
         "match_floor": floor_out,
+        "dossier": dossier_out,
         "linking": linking_out,
         "timings_s": timer.seconds,
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from ..query_input import MAX_FILTER_CHARS, searchable_text
 from ..search import QueryError
 from .context import service, settings
 from .formatting import collection_name, dutch_date
@@ -12,8 +13,12 @@ from .searching import make_search_request, search_params
 blueprint = Blueprint("pages", __name__)
 #: what to change, per parameter at fault (QueryError.field); the API keeps the English detail
 DUTCH_ERRORS = {
-    "q": "Vul een zoekvraag in.",
-    "q_long": "Een zoekvraag mag hoogstens {max_chars} tekens lang zijn.",
+    "q": "De zoekvraag is te lang: hoogstens {max_chars} tekens.",
+    "q_empty": "Vul een zoekvraag in.",
+    "q_no_words": "De zoekvraag bevat geen woorden om op te zoeken: typ letters of cijfers.",
+    "party": "De partij is te lang: hoogstens {max_filter} tekens.",
+    "author": "De naam van de indiener is te lang: hoogstens {max_filter} tekens.",
+    "source": "De collectie is te lang: hoogstens {max_filter} tekens.",
     "since": "'Ingediend vanaf' is geen datum.",
     "until": "'Ingediend tot en met' is geen datum.",
     "dates": "'Ingediend vanaf' ligt na 'Ingediend tot en met'.",
@@ -22,7 +27,8 @@ DUTCH_ERRORS = {
     "sort": "Sorteer op relevantie of op datum.",
 }
 #: the form fields an error is about (aria-describedby ties the message to them)
-ERROR_FIELDS = {"q": ("q",), "q_long": ("q",), "since": ("since",), "until": ("until",),
+ERROR_FIELDS = {"q": ("q",), "q_empty": ("q",), "q_no_words": ("q",), "party": ("party",),
+                "author": ("author",), "source": ("source",), "since": ("since",), "until": ("until",),
                 "dates": ("since", "until"), "sort": ("sort",)}
 
 
@@ -35,16 +41,31 @@ def index() -> tuple[str, int]:
         try:
             results = result_list(service().search(make_search_request(params)))
         except QueryError as exc:
-            error_field = "q_long" if exc.field == "q" and (params.get("q") or "").strip() else exc.field
-    error = None if error_field is None else DUTCH_ERRORS.get(
-        error_field, "Controleer de zoektekst en de filters.").format(
-        max_chars=settings().max_query_chars, max_k=settings().max_k)
+            error_field = error_key(exc, params)
+    error = None if error_field is None else dutch_message(error_field)
     html = render_template("index.html", params=params, results=results, error=error,
                            error_fields=ERROR_FIELDS.get(error_field, ()), active_filters=active_filters(params),
                            more_url=None if results is None else more_results_url(params, results, settings().max_k),
                            all_collections_url=all_collections_url(params), unfiltered_url=unfiltered_url(params),
                            **service().filter_options(), **service().coverage())
     return html, 400 if error else 200
+
+
+def dutch_error(exc: QueryError, params: dict[str, str]) -> str:
+    """What the page says about a refused search, in Dutch."""
+    return dutch_message(error_key(exc, params))
+
+
+def dutch_message(key: str) -> str:
+    return DUTCH_ERRORS.get(key, "Controleer de zoektekst en de filters.").format(
+        max_chars=settings().max_query_chars, max_k=settings().max_k, max_filter=MAX_FILTER_CHARS)
+
+
+def error_key(exc: QueryError, params: dict[str, str]) -> str:
+    """Which Dutch message fits: the core's ``q`` is an empty, a wordless or a too long query."""
+    if exc.field != "q" or searchable_text(params.get("q", "")):
+        return exc.field
+    return "q_no_words" if params.get("q", "").strip() else "q_empty"
 
 
 FILTER_LABELS = (("since", "ingediend vanaf"), ("until", "ingediend tot en met"), ("party", "partij"),
