@@ -155,6 +155,11 @@ def test_a_printed_result_page_holds_a_long_answer_whole(browser, base_url, serv
     assert "Zoeken" not in text.split(longest.document["title"][:20])[0], "no form above the letters"
     assert "Meer resultaten" not in text and "Vergelijkbare vragen" not in text
     assert "ingediend" in text  # source and date with each item
+    # each letter starts a page: the first page that names a letter's title differs per letter
+    titles = [c.find_element("css selector", ".result-title").text for c in by_css(browser, "article.result.letter")]
+    pages = [words(page.extract_text() or "") for page in reader.pages]
+    first_pages = [next(i for i, page in enumerate(pages) if words(title[:30]) in page) for title in titles[:3]]
+    assert len(titles) >= 2 and first_pages == sorted(set(first_pages)), first_pages
     (OUTPUT / "results-print.pdf").write_bytes(pdf)
     card = next(c for c in by_css(browser, "article.result") if c.get_attribute("data-document-id") == str(longest.document["id"]))
     screenshot_as_printed(browser, card.get_attribute("id"))
