@@ -86,8 +86,8 @@ class SearchResult:
     #: which unit matched: "intro" (the letter's title and introduction) counts as the question in
     #: ``matched`` (the JSON schema's two values); the page names it apart
     matched_unit: str = ""
-    #: cosine similarity of the query and the matched text (None: not read, as it lies under the floor
-    #: of the dense candidates, or the index keeps no vectors)
+    #: cosine similarity of the query and the matched text (None: not read, because it lies below the
+    #: dense retriever's last candidate and so under the floor, or the index keeps no vectors)
     similarity: float | None = None
     match: str = RELATED
 

@@ -210,3 +210,19 @@ def test_cli_ingest_of_only_broken_files_exits_1_and_reports_them(tmp_path, mode
     assert "Traceback" not in result.output
     assert f"skipped {batch / 'kapot.pdf'}:" in result.stderr
     assert "0 added" in result.stdout and "1 failed" in result.stdout
+
+
+@pytest.mark.parametrize("query", ["scheefwonen", "sociale huurwoningen", "xyzzyqwv",
+                                   "Welke stappen denkt het college te nemen om niet alleen het goedkope scheefwonen "
+                                   "te bestrijden maar nu vooral ook het sociale scheefwonen in de kwetsbare wijken?"])
+def test_the_floor_judges_each_result_as_its_exact_cosine_would(service, query):
+    """The search reads cosines from the dense candidates and skips units below the last one; judging
+    every result from its stored vector instead gives the same verdicts."""
+    from nlp_service.search import Ranked
+
+    engine, request = service.engine, service.make_request(query, k=100)
+    ranked = engine.rank_units(request)
+    fast = engine.results(ranked, request, limit=100, snippets=False)
+    exact = engine.results(Ranked(ranked.units, ranked.generation), request, limit=100, snippets=False)
+    assert [r.match for r in fast] == [r.match for r in exact]
+    assert all(r.similarity is not None for r in exact)
