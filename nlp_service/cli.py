@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .cli_registers import cases, status
 from .config import Settings, apply_process_settings, load_settings
 from .errors import ServiceError
 from .retrievers import MODES, SORTS
@@ -50,7 +51,7 @@ def main(ctx: click.Context, home, model_dir, threads) -> None:
     """Dutch precedent search for council questions and the college's answers."""
     settings = load_settings(home=home, model_dir=model_dir, threads=threads)
     apply_process_settings(settings)
-    ctx.obj = {"settings": settings}
+    ctx.obj = {"settings": settings, "service_of": _service}
 
 
 # --- model -----------------------------------------------------------------
@@ -339,6 +340,10 @@ def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_h
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         click.echo(f"report: {paths['markdown']}  figures: {paths['json']}")
+
+
+main.add_command(status)
+main.add_command(cases)
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

@@ -6,7 +6,7 @@ from werkzeug.routing import BaseConverter
 
 from ..config import apply_process_settings, load_settings
 from ..service import Service
-from . import api, errors, formatting, headers, pages
+from . import api, errors, formatting, headers, pages, registers
 from .context import EXTENSION
 
 
@@ -39,6 +39,7 @@ def create_app(service: Service | None = None) -> Flask:
     app.extensions[EXTENSION] = service
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(registers.blueprint)
     errors.register(app)
     formatting.register(app)
     headers.register(app, settings)
