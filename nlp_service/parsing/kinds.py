@@ -26,6 +26,11 @@ _ANSWER_HEADING = re.compile(
 )
 #: the question letter's own header: it was submitted by its authors (Tweede Kamer "(ingezonden ...)",
 #: the register's "Indiendatum:" / "Door:" labels); an answer letter only cites that date
+_QUESTION_HEADING = re.compile(
+    r"^\W*(?:schriftelijke\s+vragen|raadsvragen|mondelinge\s+vragen|vragen\s+van\s+(?:het|de)\s+(?:lid|leden|fractie))"
+    r"|\(ingezonden\b|\bartikel\s+4\d\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 _OWN_SUBMISSION = re.compile(r"\(ingezonden\b|^[ \t]*(?:indiendatum|datum indiening|door|indiener\w*)[ \t]*:",
                              re.IGNORECASE | re.MULTILINE)
 
@@ -39,4 +44,4 @@ def letter_kind(head: str, has_questions: bool, has_answers: bool) -> str:
         return "answer"
     if has_answers:
         return "combined"
-    return "question" if has_questions else "other"
+    return "question" if has_questions or _QUESTION_HEADING.search(head) else "other"

@@ -31,7 +31,7 @@ _ADDRESSEE_TK = re.compile(r"\baan\s+(?P<value>(?:de|het)\s+(?:minister|staatsse
 _SUBJECT = re.compile(r"^[ \t]*(?:onderwerp|betreft|inzake)[ \t]*:[ \t]*(?P<value>[^\n]+)$", re.MULTILINE | re.IGNORECASE)
 #: the promise of a postponement notice: "uiterlijk 15 mei 2023", "voor 1 juni 2023"
 _PROMISED = re.compile(rf"(?:uiterlijk|vóór|voor)\s+(?P<date>{DATE_PATTERN})", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*[,;]\s*")
+_NAME_SPLIT = re.compile(r"\s*[,;]\s*|\s+en\s+(?!wethouders)")  # not "burgemeester en wethouders"
 
 
 @dataclass(frozen=True)
