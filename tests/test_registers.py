@@ -236,7 +236,8 @@ def test_tweede_kamer_letters_sharing_a_zaak_number_form_one_case_and_no_other(d
 def register_settings(indexed_settings, tmp_path_factory):
     from nlp_service.service import Service
 
-    settings = indexed_settings.replace(home=tmp_path_factory.mktemp("register"), api_token="s3cret")
+    # every question of a letter may be a result: PER_DOCUMENT (3) would hide one of the four
+    settings = indexed_settings.replace(home=tmp_path_factory.mktemp("register"), api_token="s3cret", per_document=10)
     report = Service(settings).ingest_paths([LETTERS], source="raad")
     assert report.added == 9 and not report.failed
     return settings

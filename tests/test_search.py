@@ -46,8 +46,9 @@ def test_search_json_schema(indexed_settings, cli):
     for item in data["results"]:
         assert set(item) == {"score", "document", "question", "answer", "matched"}
         assert set(item["document"]) == {"id", "external_id", "title", "submitted", "answered",
-                                         "authors", "parties", "source"}
-        assert {"number", "text"} <= set(item["question"])
+                                         "authors", "parties", "source", "kind", "related"}
+        assert set(item["question"]) == {"id", "number", "text", "status", "answered", "answer_document", "due"}
+        assert item["question"]["status"] in ("open", "postponed", "overdue", "answered")
         assert item["matched"] in ("question", "answer")
         assert item["answer"] is None or isinstance(item["answer"], str)
     scores = [r["score"] for r in data["results"]]
