@@ -13,6 +13,9 @@ import re
 KINDS = ("question", "answer", "postponement", "combined", "other")
 #: how much of a letter's head is read: the letterhead, the subject and the first paragraph
 HEAD_CHARS = 1500
+#: an answer letter says so in its letterhead or opening sentence; further down, "in antwoord op
+#: uw vraag" is the answer's own text (a combined record's answer, as two Belgian records show)
+ANSWER_HEAD_CHARS = 600
 
 _POSTPONEMENT = re.compile(
     r"uitstel\s+(?:van\s+(?:de\s+)?)?beantwoording|uitstelbericht|niet\s+binnen\s+de\s+(?:\w+\s+){0,2}termijn"
@@ -40,7 +43,7 @@ def letter_kind(head: str, has_questions: bool, has_answers: bool) -> str:
     head = head[:HEAD_CHARS]
     if _POSTPONEMENT.search(head) and not has_answers:
         return "postponement"
-    if _ANSWER_HEADING.search(head) and not _OWN_SUBMISSION.search(head):
+    if _ANSWER_HEADING.search(head[:ANSWER_HEAD_CHARS]) and not _OWN_SUBMISSION.search(head):
         return "answer"
     if has_answers:
         return "combined"
