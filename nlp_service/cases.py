@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .parsing.letters import Letter
 from .parsing.markers import parse_number_list
@@ -45,8 +46,9 @@ LETTER_WORDS = frozenset(
 FOLLOWERS = ("answer", "postponement", "combined")
 
 
-@dataclass(frozen=True)
-class QuestionRecord:
+class QuestionRecord(NamedTuple):
+    """A stored question as the matcher sees it: its number label (``"2 en 4"``) and text."""
+
     id: int
     number: str
     text: str
