@@ -285,6 +285,8 @@ def test_the_api_lists_questions_by_status_and_links_with_the_token(register_ser
     assert client.post("/api/cases/unlink", json={"document": "x"}, headers=headers).status_code == 400
     unlinked = client.post("/api/cases/unlink", json={"document": answer_id}, headers=headers).get_json()
     assert unlinked["document"]["related"] == [] and unlinked["document"]["kind"] == "answer"
+    register_service.reindex()  # the correction is kept: a reindex matches the cases again
+    assert client.get(f"/api/documents/{answer_id}").get_json()["related"] == []
     assert [d["id"] for d in client.get("/api/cases/unmatched").get_json()["documents"]].count(answer_id) == 1
     relinked = client.post("/api/cases/link", json={"document": answer_id, "other": doc_id}, headers=headers)
     assert relinked.status_code == 200 and doc_id in [d["id"] for d in relinked.get_json()["document"]["related"]]
