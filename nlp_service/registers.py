@@ -84,15 +84,22 @@ class Register:
         return found
 
     def document(self, doc_id: int) -> dict:
-        """``kind`` and ``related``: the other letters of the document's case, oldest first."""
+        return self.documents([doc_id])[doc_id]
+
+    def documents(self, doc_ids: Iterable[int]) -> dict[int, dict]:
+        """Per document ``kind`` and ``related``: the other letters of its case, oldest first."""
+        ids = _ids(doc_ids)
         conn = self.store.conn
-        kind = conn.execute("SELECT kind FROM letters WHERE document_id = ?", (doc_id,)).fetchone()
-        related = conn.execute(
-            "SELECT d.id, d.title, l.kind, coalesce(d.submitted, d.answered) AS date "
-            "FROM case_members m JOIN case_members o ON o.case_id = m.case_id AND o.document_id != m.document_id "
-            "JOIN documents d ON d.id = o.document_id JOIN letters l ON l.document_id = d.id "
-            "WHERE m.document_id = ? ORDER BY date, d.id", (doc_id,)).fetchall()
-        return {"kind": kind[0] if kind else "other", "related": [dict(r) for r in related]}
+        kinds = dict(conn.execute("SELECT document_id, kind FROM letters WHERE document_id IN "
+                                  "(SELECT value FROM json_each(?))", (ids,)).fetchall())
+        found = {doc_id: {"kind": kinds.get(doc_id, "other"), "related": []} for doc_id in json.loads(ids)}
+        for r in conn.execute(
+                "SELECT m.document_id AS of, d.id, d.title, l.kind, coalesce(d.submitted, d.answered) AS date "
+                "FROM case_members m JOIN case_members o ON o.case_id = m.case_id AND o.document_id != m.document_id "
+                "JOIN documents d ON d.id = o.document_id JOIN letters l ON l.document_id = d.id "
+                "WHERE m.document_id IN (SELECT value FROM json_each(?)) ORDER BY date, d.id", (ids,)):
+            found[r["of"]]["related"].append({name: r[name] for name in ("id", "title", "kind", "date")})
+        return found
 
     def pending(self, statuses: Iterable[str], filters: Filters) -> list[tuple[int, int, dict]]:
         """(question id, document id, fields) of the original questions with one of ``statuses``

@@ -268,7 +268,7 @@ class SearchEngine:
                                 limit=limit, per_document=self.settings.per_document)
         documents = self.store.get_documents(questions[question_of[u]].document_id for u, _ in grouped)
         fields = register.questions(question_of[u] for u, _ in grouped)
-        cases = {doc_id: register.document(doc_id) for doc_id in documents}
+        cases = register.documents(documents)
         results = []
         for unit_id, score in grouped:
             unit: Unit = units[unit_id]
