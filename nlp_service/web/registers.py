@@ -75,5 +75,7 @@ def deadlines_page() -> tuple[str, int]:
         found = _questions(PENDING)
     except QueryError:  # the API says which parameter in English; the page in Dutch
         error = "Onbekende status of geen geldige datum."
-    return render_template("termijnbewaking.html", questions=found, error=error, statuses=STATUSES, chosen=request.args.get("status", ""),
-                           params={name: request.args.get(name, "") for name in FILTERS}), 400 if error else 200
+    html = render_template("termijnbewaking.html", questions=found, error=error, statuses=STATUSES,
+                           chosen=request.args.get("status", ""),
+                           params={name: request.args.get(name, "") for name in FILTERS})
+    return html, 400 if error else 200
