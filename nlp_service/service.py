@@ -22,7 +22,8 @@ from .errors import Unavailable
 from .locking import WriteLock
 from .pipeline import Indexer, IngestReport
 from .retrievers import FUSED, SORTS
-from .search import QueryError, SearchEngine, SearchRequest, SearchResponse, document_card, make_filters
+from .search import (QueryError, SearchEngine, SearchRequest, SearchResponse, document_card, make_filters,
+                     question_object)
 from .store import Store
 
 
@@ -125,8 +126,8 @@ class Service:
         pending = self.engine.register().pending(wanted, make_filters(since, until, party, author, source))
         questions = self.store.get_questions(qid for qid, _, _ in pending)
         documents = self.store.get_documents(doc_id for _, doc_id, _ in pending)
-        return [{"id": qid, "number": questions[qid].question.number, "text": questions[qid].question.text,
-                 **fields, "document": document_card(documents[doc_id])} for qid, doc_id, fields in pending]
+        return [{**question_object(questions[qid], fields), "answer": fields["answer"],
+                 "document": document_card(documents[doc_id])} for qid, doc_id, fields in pending]
 
     def unmatched_answer_letters(self) -> list[dict]:
         return self.engine.register().unmatched_answer_letters()
