@@ -306,3 +306,14 @@ def test_cli_status_and_cases(register_settings, cli) -> None:
     assert overdue.exit_code == 0 and "2 questions" in overdue.output
     missing = cli("cases", "unlink", "999999", settings=register_settings)
     assert missing.exit_code == 1 and missing.output.startswith("Error: no document with id 999999")
+
+
+@pytest.mark.model
+def test_a_tweede_kamer_question_letter_and_its_answer_letter_search_as_one(service) -> None:
+    """2024Z18792: the question letter (Kamervragen) and the minister's answer letter that repeats them."""
+    request = service.make_request("ontkoppeling ontwikkelingshulp economische groei", k=10)
+    results = [r for r in service.search(request).results if "ontkoppeling" in r.document["title"].lower()]
+    assert results and len({r.question["id"] for r in results}) == len(results)
+    assert {r.document["kind"] for r in results} == {"question"}
+    assert all(r.answer and r.question["status"] == "answered" and r.question["answer_document"] for r in results)
+    assert [d["kind"] for d in results[0].document["related"]] == ["answer"]

@@ -117,6 +117,14 @@ def flat(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
+def links_of(store: Store) -> set[tuple]:
+    """(letter, question number, original letter, original number) of every attached question."""
+    return {tuple(row) for row in store.conn.execute(
+        "SELECT dl.external_id, ql.number, do.external_id, qo.number FROM question_links l "
+        "JOIN questions ql ON ql.id = l.question_id JOIN documents dl ON dl.id = ql.document_id "
+        "JOIN questions qo ON qo.id = l.original_id JOIN documents do ON do.id = qo.document_id")}
+
+
 def cases_of(store: Store) -> set[frozenset[str]]:
     groups: dict[int, set[str]] = {}
     for name, case in store.conn.execute(
@@ -132,7 +140,8 @@ def test_split_letters_every_question_once_and_every_answer_in_its_own_case(tmp_
     shuffled = rnd.sample(letters, len(letters))
     folder = tmp_path_factory.mktemp("register")
     store = store_in_order(folder / "shuffled.sqlite", shuffled)
-    assert cases_of(store) == cases_of(store_in_order(folder / "sorted.sqlite", sorted(letters)))
+    in_order = store_in_order(folder / "sorted.sqlite", sorted(letters))
+    assert cases_of(store) == cases_of(in_order) and links_of(store) == links_of(in_order)
     assert cases_of(store) == {frozenset(name for name, _ in case.letters) for case in cases}
 
     hidden = {row[0] for row in store.conn.execute("SELECT question_id FROM question_links")}
