@@ -23,7 +23,7 @@ from nlp_service.parsing import parse_path
 from nlp_service.parsing.letters import describe_letter
 from nlp_service.registers import Register
 from nlp_service.search import Filters
-from nlp_service.store import Store
+from nlp_service.store import _MIGRATIONS, SCHEMA_VERSION, Store
 
 LETTERS = Path(__file__).parent / "data" / "registers"
 CASE = ("vragen-fietsenstalling", "uitstel-fietsenstalling", "antwoord-fietsenstalling")
@@ -202,11 +202,12 @@ def test_migrate_computes_the_cases_of_a_store_written_before_them(tmp_path) -> 
     store = Store(settings.paths.store)
     for name in CASE:
         store.upsert_document(letter(name), [])
-    conn = sqlite3.connect(settings.paths.store)  # back to schema 1, as an older program wrote it
+    cases_version = _MIGRATIONS.index(casestore.CASES_SCHEMA) + 1
+    conn = sqlite3.connect(settings.paths.store)  # back to the schema before cases, as an older program wrote it
     conn.executescript("DROP TABLE letters; DROP TABLE case_members; DROP TABLE question_links; "
-                       "DROP TABLE case_overrides; PRAGMA user_version = 1;")
+                       f"DROP TABLE case_overrides; PRAGMA user_version = {cases_version - 1};")
     conn.close()
-    assert Service(settings).migrate() == [2]
+    assert Service(settings).migrate() == list(range(cases_version, SCHEMA_VERSION + 1))
     store = Store(settings.paths.store)
     assert frozenset(CASE) in cases_by_name(store) and len(links_by_name(store)) == 4
 
