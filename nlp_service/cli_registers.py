@@ -1,5 +1,9 @@
 """``nlp-service status`` and ``nlp-service cases``: the griffie's termijnbewaking and the
-operator's corrections of case matching. Registered on the main group by :mod:`.cli`."""
+operator's corrections of case matching.
+
+Registered on the main group by cli.py (which maps the service's errors for them too);
+cli.py's helpers are imported when a command runs, not at import (cli.py imports this module).
+"""
 from __future__ import annotations
 
 import json
@@ -9,8 +13,12 @@ import click
 
 
 def _service(ctx: click.Context):
-    """The command's one service, made by the main group (``cli._service``)."""
-    return ctx.obj["service_of"](ctx)
+    """The command's one service, over an existing store."""
+    from .cli import service_of
+
+    service = service_of(ctx)
+    service.require_store()
+    return service
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -26,7 +34,6 @@ def _short(text: str, width: int = 90) -> str:
 def status(ctx: click.Context, overdue: bool, as_json: bool, source: str | None) -> None:
     """Questions still to be answered (open, postponed, overdue), oldest due date first."""
     service = _service(ctx)
-    service.require_store()
     questions = service.questions_by_status(["overdue"] if overdue else None, source=source)
     if as_json:
         click.echo(json.dumps({"questions": questions}, ensure_ascii=False, indent=2))
@@ -49,7 +56,6 @@ def cases() -> None:
 def cases_unmatched(ctx: click.Context, as_json: bool) -> None:
     """Answer letters that match no question letter (kept self-contained)."""
     service = _service(ctx)
-    service.require_store()
     letters = service.unmatched_answer_letters()
     if as_json:
         click.echo(json.dumps({"documents": letters}, ensure_ascii=False, indent=2))
@@ -65,7 +71,6 @@ def cases_unmatched(ctx: click.Context, as_json: bool) -> None:
 def cases_link(ctx: click.Context, document: int, other: int) -> None:
     """Put DOCUMENT in the case of OTHER (kept across reindexing)."""
     service = _service(ctx)
-    service.require_store()
     service.link_letters(document, other)
     click.echo(f"document {document} linked to the case of document {other}")
 
@@ -76,6 +81,5 @@ def cases_link(ctx: click.Context, document: int, other: int) -> None:
 def cases_unlink(ctx: click.Context, document: int) -> None:
     """Take DOCUMENT out of its case (kept across reindexing)."""
     service = _service(ctx)
-    service.require_store()
     service.unlink_letter(document)
     click.echo(f"document {document} unlinked: it is a case of its own")

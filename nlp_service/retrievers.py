@@ -12,9 +12,12 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the command line reads MODES from here: no index or model code at its import
+    import numpy as np
+
     from .embedding import Encoder
     from .index.generation import Generation
 
@@ -30,18 +33,29 @@ class Retriever(Protocol):
         """Top ``n`` units for ``query``; ``allowed`` (unit ids) filters before the cut, None = all."""
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    """What the retrievers of one request share."""
+
+    generation: Generation  # the serving generation the request reads
+    encoder: Callable[[], Encoder]  # the query encoder, loaded on first use
+    timings: dict[str, float]  # where each retriever puts its timings
+    #: the query's vector when the caller encoded it already (a dossier encodes all its questions at once)
+    vector: np.ndarray | None = None
+
+
 class LexicalRetriever:
     """BM25 over the generation's lexical index."""
 
     name = "lexical"
 
-    def __init__(self, generation: Generation, encoder: Callable[[], Encoder], timings: dict[str, float]):
-        self.generation, self.timings = generation, timings
+    def __init__(self, retrieval: Retrieval):
+        self.retrieval = retrieval
 
     def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
-        started = time.perf_counter()
-        found = self.generation.lexical.search(self.generation.lexical_conn(), query, n, allowed)
-        self.timings["lexical_ms"] = (time.perf_counter() - started) * 1000
+        generation, started = self.retrieval.generation, time.perf_counter()
+        found = generation.lexical.search(generation.lexical_conn(), query, n, allowed)
+        self.retrieval.timings["lexical_ms"] = (time.perf_counter() - started) * 1000
         return found
 
 
@@ -51,25 +65,27 @@ class DenseRetriever:
 
     name = "dense"
 
-    def __init__(self, generation: Generation, encoder: Callable[[], Encoder], timings: dict[str, float]):
-        self.generation, self.encoder, self.timings = generation, encoder, timings
+    def __init__(self, retrieval: Retrieval):
+        self.retrieval = retrieval
 
     def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
         from .index.generation import IndexUnavailableError
 
-        encoder = self.encoder()
-        if self.generation.manifest.model_id != encoder.model_id:
+        generation, timings, encoder = self.retrieval.generation, self.retrieval.timings, self.retrieval.encoder()
+        if generation.manifest.model_id != encoder.model_id:
             # vectors of another model (or other weights) live in another space: a query would
             # land anywhere, and a different width would fail inside FAISS
             raise IndexUnavailableError(
-                f"the index was built with {self.generation.manifest.model_id}, but queries are encoded with "
+                f"the index was built with {generation.manifest.model_id}, but queries are encoded with "
                 f"{encoder.model_id}: run `nlp-service reindex`")
-        started = time.perf_counter()
-        vector = encoder.encode_queries([query])[0]
-        encoded = time.perf_counter()
-        found = self.generation.dense.search(vector, n, allowed)
-        self.timings["encode_ms"] = (encoded - started) * 1000
-        self.timings["dense_ms"] = (time.perf_counter() - encoded) * 1000
+        vector = self.retrieval.vector
+        if vector is None:
+            started = time.perf_counter()
+            vector = encoder.encode_queries([query])[0]
+            timings["encode_ms"] = (time.perf_counter() - started) * 1000
+        searched = time.perf_counter()
+        found = generation.dense.search(vector, n, allowed)
+        timings["dense_ms"] = (time.perf_counter() - searched) * 1000
         return found
 
 

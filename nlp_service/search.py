@@ -13,14 +13,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .config import Settings
 from .embedding import Encoder
 from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
+from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
 from .registers import Register
-from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, retrievers_for, run_retrievers
+from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
 from .store import Store, StoredDocument, StoredQuestion
 from .units import Unit
 
@@ -49,8 +52,8 @@ class QueryError(InvalidRequest, ValueError):
     """The request cannot be answered as asked (bad k, date, empty query...).
 
     ``field`` names the parameter at fault (``q``, ``k``, ``since``, ``until``, ``dates``
-    for a range that ends before it starts, ``mode``, ``sort``), so that a page can say
-    what to change in its own words.
+    for a range that ends before it starts, ``mode``, ``sort``, ``party``, ``author``,
+    ``source``), so that a page can say what to change in its own words.
     """
 
     def __init__(self, message: str, field: str = "") -> None:
@@ -102,9 +105,19 @@ def parse_date(value: str | None, name: str) -> str | None:
     if value in (None, ""):
         return None
     try:
+        if not is_iso_date_text(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {value!r}", name) from None
+        raise QueryError(f"{name} must be a date as YYYY-MM-DD, got {shown(value)}", name) from None
+
+
+def filter_value(value: str | None, name: str) -> str | None:
+    """A party, author or collection filter, stripped; None when empty."""
+    value = (value or "").strip() or None
+    if value is not None and len(value) > MAX_FILTER_CHARS:
+        raise QueryError(f"{name} must be at most {MAX_FILTER_CHARS} characters", name)
+    return value
 
 
 #: what each question object carries about its case (registers.Register.questions)
@@ -119,8 +132,8 @@ def question_object(stored: StoredQuestion, fields: dict) -> dict:
 
 def make_filters(since=None, until=None, party=None, author=None, source=None) -> Filters:
     """Validated filters from raw parameters (the CLI's options, a request's query string)."""
-    filters = Filters(parse_date(since, "since"), parse_date(until, "until"), (party or "").strip() or None,
-                      (author or "").strip() or None, (source or "").strip() or None)
+    filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
+                      filter_value(author, "author"), filter_value(source, "source"))
     if filters.since and filters.until and filters.since > filters.until:
         raise QueryError("since must not be after until", "dates")
     return filters
@@ -172,21 +185,21 @@ class SearchEngine:
     def make_request(self, query: str | None, k=10, since=None, until=None, party=None, author=None,
                      source=None, mode: str = FUSED, sort: str = SORTS[0]) -> SearchRequest:
         """Validate raw parameters (from the CLI or HTTP) into a request."""
-        query = (query or "").strip()
+        query = searchable_text(query or "")
         if not query:
             raise QueryError("the query is empty", "q")
         if len(query) > self.settings.max_query_chars:
             raise QueryError(f"the query is longer than {self.settings.max_query_chars} characters", "q")
-        try:
-            k = int(k)
-        except (TypeError, ValueError):
-            raise QueryError(f"k must be a whole number, got {k!r}", "k") from None
+        number = whole_number(k)
+        if number is None:
+            raise QueryError(f"k must be a whole number, got {shown(k)}", "k")
+        k = number
         if not 1 <= k <= self.settings.max_k:
             raise QueryError(f"k must be between 1 and {self.settings.max_k}, got {k}", "k")
         if mode not in MODES:
-            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}", "mode")
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, got {shown(mode)}", "mode")
         if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort")
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {shown(sort)}", "sort")
         return SearchRequest(query, k, make_filters(since, until, party, author, source), mode, sort)
 
     # -- ranking -----------------------------------------------------------
@@ -229,23 +242,29 @@ class SearchEngine:
                 self._allowed.popitem(last=False)
         return ids
 
-    def candidate_rankings(self, request: SearchRequest,
-                           timings: dict[str, float] | None = None) -> dict[str, Ranking]:
+    def candidate_rankings(self, request: SearchRequest, timings: dict[str, float] | None = None,
+                           vector: np.ndarray | None = None) -> dict[str, Ranking]:
         """Each retriever's top ``candidates`` (unit id, score) for the request's mode.
 
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
+        ``vector``: the query already encoded (a dossier encodes all its questions in one batch).
         """
         timings = {} if timings is None else timings
         generation = self.generation()
         allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        retrievers = [RETRIEVERS[name](generation, self._encoder, timings) for name in retrievers_for(request.mode)]
+        retrieval = Retrieval(generation, self._encoder, timings, vector)
+        retrievers = [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
         return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
+
+    def retrieve(self, name: str, query: str, n: int, allowed: list[int] | None) -> Ranking:
+        """One retriever's top ``n`` over the serving generation (a trend counts by the dense one's cosine)."""
+        return RETRIEVERS[name](Retrieval(self.generation(), self._encoder, {})).search(query, n, allowed)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         ranked = self.rank_units(request, timings)
-        results = self._results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
+        results = self.results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
         if request.sort == "date":
             results.sort(key=lambda r: r.document["submitted"] or "", reverse=True)
             results = results[: request.k]
@@ -256,7 +275,8 @@ class SearchEngine:
         """The cases as of today (statuses are computed against the current date, never stored)."""
         return Register(self.store, self.settings.answer_term_days)
 
-    def _results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
+    def results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
+        """Ranked units as result cards: grouped per question, at most ``limit``."""
         units = self.store.get_units(uid for uid, _ in ranked)
         register = self.register()
         # a question repeated in its answer letter is its original question: one result, with the answer
@@ -311,7 +331,7 @@ class SearchEngine:
         register = self.register()
         fields = register.questions([question_id])[question_id]
         # its answer letter repeats it: that is this question, not a precedent
-        found = [r for r in self._results(ranked, request, limit=similar + 1) if r.question["id"] != question_id]
+        found = [r for r in self.results(ranked, request, limit=similar + 1) if r.question["id"] != question_id]
         return {
             **question_object(stored, fields), "answer": fields["answer"],
             "document": {**document_card(document), **register.document(stored.document_id)},

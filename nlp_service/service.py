@@ -13,10 +13,12 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import casestore
+from . import casestore, feeds, trend
+from .commitment_search import find_commitments
 from .config import Settings
 from .deadlines import PENDING, STATUSES
 from .documents import Document
+from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
 from .locking import WriteLock
@@ -24,7 +26,7 @@ from .pipeline import Indexer, IngestReport
 from .retrievers import FUSED, SORTS
 from .search import (QueryError, SearchEngine, SearchRequest, SearchResponse, document_card, make_filters,
                      question_object)
-from .store import Store
+from .store import Store, StoredDocument
 
 
 class NoStoreError(Unavailable):
@@ -96,6 +98,26 @@ class Service:
 
     def stats(self) -> dict:
         return self.engine.stats()
+
+    def trend(self, request: SearchRequest) -> dict:
+        """How many questions match the request, per year and per party (trend.py)."""
+        return trend.trend(self.engine, request)
+
+    def newest_matches(self, request: SearchRequest) -> list[dict]:
+        """The questions matching a saved search, newest first: a feed's entries (feeds.py)."""
+        return feeds.newest_matches(self.engine, request)
+
+    def commitments(self, request: SearchRequest, with_query: bool, limit: int) -> dict:
+        """The college's newest commitments within the request (commitment_search.py)."""
+        return find_commitments(self.engine, request, with_query, limit)
+
+    def stored_document(self, doc_id: int) -> StoredDocument | None:
+        """A stored document as parsed (``get_document`` gives its JSON card with questions)."""
+        return self.store.get_document(doc_id)
+
+    def dossier(self, letter: Document, document_id: int | None = None) -> dict:
+        """The precedent dossier of ``letter`` (stored as ``document_id``, or not stored)."""
+        return DossierBuilder(self.engine).build(letter, document_id)
 
     def filter_options(self) -> dict:
         """What the search form's filter menus offer."""

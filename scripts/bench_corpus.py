@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nlp_service.benchmarks.corpus import CorpusBenchError, CorpusBenchOptions, markdown, run_corpus_bench  # noqa: E402
-from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
+from nlp_service.config import REPO_ROOT, apply_process_settings, load_settings  # noqa: E402
 from nlp_service.embedding import open_encoder  # noqa: E402
 from nlp_service.fsutil import atomic_write_report  # noqa: E402
 from nlp_service.home import Home  # noqa: E402
@@ -39,6 +39,7 @@ def main() -> int:
         parser.error("--requests must be at least 1")
     home = args.home.resolve()
     settings = load_settings(home=home, cache_file=str(Home(home).default_cache))
+    apply_process_settings(settings)
     options = CorpusBenchOptions(home=home, requests={"title": args.requests,
                                                       "pasted": max(1, args.requests // 6)})
     try:

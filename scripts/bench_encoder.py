@@ -204,8 +204,9 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    from nlp_service.config import Settings
+    from nlp_service.config import Settings, apply_process_settings
 
+    apply_process_settings(Settings().replace(threads=THREADS))  # before any backend loads
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs")

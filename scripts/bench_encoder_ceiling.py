@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nlp_service.benchmarks import ceiling  # noqa: E402
 from nlp_service.benchmarks.corpus import TARGET_COLD_S  # noqa: E402
-from nlp_service.config import REPO_ROOT, load_settings  # noqa: E402
+from nlp_service.config import REPO_ROOT, apply_process_settings, load_settings  # noqa: E402
 from nlp_service.fsutil import atomic_write_report  # noqa: E402
 from nlp_service.store import Store, StoreError  # noqa: E402
 
@@ -36,6 +36,7 @@ def main() -> int:
     if args.sample < 1:
         parser.error("--sample must be at least 1")
     settings = load_settings(home=args.home.resolve())
+    apply_process_settings(settings)
     try:
         texts = sorted({unit.text for unit in Store(settings.paths.store, create=False).iter_units()})
     except StoreError as exc:

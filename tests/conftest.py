@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from browsing import CHROMEDRIVER, CHROMIUM, OUTPUT, WAIT_S
 from live_server import API_TOKEN
 
 from nlp_service.config import Settings, apply_process_settings, load_settings
@@ -83,6 +84,12 @@ def service(indexed_settings):
     from nlp_service.service import Service
 
     return Service(indexed_settings)
+
+
+@pytest.fixture(scope="session")
+def engine(service):
+    """The session service's search core, for tests of what is computed on it (trend, feeds)."""
+    return service.engine
 
 
 def copy_home(settings: Settings, home: Path) -> Settings:
@@ -172,3 +179,32 @@ def writable_url(writable_settings, service) -> str:
     settings = writable_settings.replace(api_token=API_TOKEN, max_upload_mb=1)
     with serve_in_thread(create_app(Service(settings, encoder=service.encoder))) as url:
         yield url
+
+
+# --- the browser -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Headless Chromium, one per test module."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        reason = (f"browser test needs {' and '.join(missing)}: install Debian's chromium and "
+                  "chromium-driver (scripts/test.sh does)")
+        if os.environ.get("SKIP_BROWSER_TESTS") == "1":  # set by scripts/test.sh when it could not install them
+            pytest.skip(reason)
+        pytest.fail(reason, pytrace=False)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as ChromeService
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--lang=nl-NL", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=ChromeService(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT_S)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()

@@ -96,6 +96,10 @@ def test_quick_evaluation_end_to_end(model_dir, tmp_path, cli):
             assert all(0.0 <= v <= 1.0 for v in task["results"][mode].values()), (name, mode)
         assert 0.0 <= task["tuning"]["best"][task["primary"]] <= 1.0
     assert data["tasks"]["answer_faq"]["results"]["hybrid"]["recall@10"] > 0.3, "FAQ answers must be findable"
+    dossier = data["dossier"]
+    assert dossier["letters"] > 0 and 0.0 < dossier["ndcg@10"] <= 1.0
+    for share in (dossier["asked_before"]["precision"], dossier["asked_before"]["recall"]):
+        assert share["n"] > 0 and share["ci95"][0] <= share["value"] <= share["ci95"][1]
     overall = data["linking"]["tweedekamer"]["overall"]
     assert all(0.0 <= overall[k] <= 1.0 for k in ("question_count_exact", "answered_count_exact"))
     for stem in ("evaluation-quick.json", "evaluation-quick.md", "evaluation-quick.png"):

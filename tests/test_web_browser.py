@@ -5,63 +5,16 @@ also written, compressed, to docs/screenshot-search.png for the README.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from browsing import LAPTOP, PHONE, ROOT, by_css, screenshot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]  # the page over the session index
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "tests" / "output"
 README_SCREENSHOT = ROOT / "docs" / "screenshot-search.png"
-LAPTOP, PHONE = (1366, 900), (390, 844)
 LEIDEN_QUERY = "scheefwonen sociale huurwoningen"
-WAIT_S = 60
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        reason = (f"browser test needs {' and '.join(missing)}: install Debian's chromium and "
-                  "chromium-driver (scripts/test.sh does)")
-        if os.environ.get("SKIP_BROWSER_TESTS") == "1":  # set by scripts/test.sh when it could not install them
-            pytest.skip(reason)
-        pytest.fail(reason, pytrace=False)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--lang=nl-NL", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(WAIT_S)
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-
-
-def by_css(scope, selector: str) -> list:
-    """Elements matching ``selector`` in the page (scope = the driver) or inside one element."""
-    from selenium.webdriver.common.by import By
-
-    return scope.find_elements(By.CSS_SELECTOR, selector)
-
-
-def wait_for(driver, selector: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT_S).until(
-        expected_conditions.presence_of_all_elements_located((By.CSS_SELECTOR, selector)))
 
 
 def search_for(driver, base_url: str, query: str, party: str | None = None) -> list:
@@ -75,15 +28,6 @@ def search_for(driver, base_url: str, query: str, party: str | None = None) -> l
         Select(by_css(driver, "select#party")[0]).select_by_value(party)
     by_css(driver, "form.search button[type=submit]")[0].click()
     return wait_for(driver, "article.result")
-
-
-def screenshot(driver, name: str, size: tuple[int, int], scroll_to=None) -> Path:
-    driver.set_window_size(*size)
-    if scroll_to is not None:
-        driver.execute_script("arguments[0].scrollIntoView()", scroll_to)
-    path = OUTPUT / name
-    driver.save_screenshot(str(path))
-    return path
 
 
 def save_for_readme(path: Path) -> None:

@@ -142,7 +142,7 @@ def quick_sample(records: Sequence[BelgianRecord], groups: Sequence[frozenset[st
     return sorted(chosen.values(), key=lambda r: (r.submitted, r.doc_id))
 
 
-def _stable_share(key: str) -> float:
+def stable_share(key: str) -> float:
     """A number in [0, 1) fixed by ``key``: the same records are drawn on every machine."""
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 16 ** 8
 
@@ -152,11 +152,11 @@ def fractional_sample(records: Sequence[BelgianRecord], groups: Sequence[frozens
     """About ``fraction`` of the records, drawn per title group (a group is kept or left out
     whole, so its grade-2 pairs survive), for a smaller run on a slow machine."""
     group_key = {doc_id: min(group) for group in groups for doc_id in group}
-    return [r for r in records if _stable_share(group_key.get(r.doc_id, r.doc_id)) < fraction]
+    return [r for r in records if stable_share(group_key.get(r.doc_id, r.doc_id)) < fraction]
 
 
 def faq_sample(items: Sequence[FaqItem], fraction: float) -> list[FaqItem]:
-    return [i for i in items if _stable_share(i.qid) < fraction]
+    return [i for i in items if stable_share(i.qid) < fraction]
 
 
 # -- tasks ---------------------------------------------------------------------

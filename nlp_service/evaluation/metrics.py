@@ -81,3 +81,19 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> tuple[float, fl
     centre = mean(diffs)
     variance = sum((d - centre) ** 2 for d in diffs) / (len(diffs) - 1)
     return centre, 1.96 * math.sqrt(variance / len(diffs))
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (sound for small n and for 0 or n successes)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def proportion(successes: int, n: int) -> dict:
+    """A share with its 95% Wilson interval, as the reports print it."""
+    low, high = wilson_interval(successes, n)
+    return {"value": round(successes / n, 4) if n else None, "n": n, "ci95": [round(low, 4), round(high, 4)]}

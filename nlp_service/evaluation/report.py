@@ -125,6 +125,7 @@ def markdown(result: dict, chart_name: str) -> str:
         "## Summary\n\n" + _summary_table(result["tasks"]) + f"\n\n![retrieval quality per task]({chart_name})",
         "## Per task\n\n" + "\n\n".join(_task_section(n, t) for n, t in result["tasks"].items()),
         "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()),
+        *(["## Dossier of a letter\n\n" + dossier_section(result["dossier"])] if "dossier" in result else []),
         "## Question and answer linking (parser)\n\n" + _linking_section(result["linking"]),
         METHOD.format(depth=settings["candidates_per_retriever"], service_depth=settings["service_candidates"],
                       weights=", ".join(map(str, WEIGHT_GRID)), ks=", ".join(map(str, RRF_K_GRID))),
@@ -215,3 +216,19 @@ def _gold_section(gold: dict) -> str:
     return ("Hand-labelled Belgian gold sample (`tests/data/dekamer_gold.json`; a link is right when the parsed "
             "answer begins as labelled, whitespace-insensitive, or is absent where labelled unanswered):\n\n"
             + table(["figure", "value"], rows))
+
+
+def _share(figure: dict) -> str:
+    """``0.95 [0.89, 0.98] (n = 120)``: a proportion with its 95% interval."""
+    if figure["value"] is None:
+        return f"- (n = {figure['n']})"
+    return f"{figure['value']:.3f} [{figure['ci95'][0]:.3f}, {figure['ci95'][1]:.3f}] (n = {figure['n']})"
+
+
+def dossier_section(dossier: dict) -> str:
+    asked = dossier["asked_before"]
+    return (f"{dossier['description']}.\n\n" + table(
+        ["letters", "sub-questions scored", "precedent nDCG@10", "asked_before fired", "precision (95% CI)",
+         "recall (95% CI)"],
+        [[dossier["letters"], dossier["questions_scored"], f"{dossier['ndcg@10']:.4f}", asked["fired"],
+          _share(asked["precision"]), _share(asked["recall"])]]))

@@ -31,7 +31,7 @@ from ..retrievers import FUSED
 from ..search import SearchEngine, SearchRequest
 from ..service import Service
 from ..store import Store
-from . import datasets, linking
+from . import datasets, dossier_task, linking
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
 from .querycache import CachedQueryEncoder
@@ -97,6 +97,8 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                 retrieved[task.name] = retrieve(engine, task, options.depth, settings.threads)
         with timer("score_and_tune"):
             tasks_out = {t.name: task_results(engine, t, retrieved[t.name], settings.candidates) for t in tasks}
+        with timer("dossier"):
+            dossier_out = dossier_task.evaluate(engine, records, groups)
         with timer("linking"):
             linking_out = linking.evaluate(settings.data_dir, linking.GOLD_PATH)
     return {
@@ -111,6 +113,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                      "short_query_words": settings.short_query_words,
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
+        "dossier": dossier_out,
         "linking": linking_out,
         "timings_s": timer.seconds,
     }

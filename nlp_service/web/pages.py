@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from ..query_input import MAX_FILTER_CHARS, searchable_text
 from ..search import QueryError
 from .context import service, settings
 from .searching import make_search_request, search_params
@@ -11,7 +12,12 @@ blueprint = Blueprint("pages", __name__)
 PAGE_STEP = 10  # results added by "Meer resultaten"
 #: what to change, per parameter at fault (QueryError.field); the API keeps the English detail
 DUTCH_ERRORS = {
-    "q": "Vul een zoekvraag in van hoogstens {max_chars} tekens.",
+    "q": "De zoekvraag is te lang: hoogstens {max_chars} tekens.",
+    "q_empty": "Vul een zoekvraag in.",
+    "q_no_words": "De zoekvraag bevat geen woorden om op te zoeken: typ letters of cijfers.",
+    "party": "De partij is te lang: hoogstens {max_filter} tekens.",
+    "author": "De naam van de indiener is te lang: hoogstens {max_filter} tekens.",
+    "source": "De collectie is te lang: hoogstens {max_filter} tekens.",
     "since": "'Ingediend vanaf' is geen datum.",
     "until": "'Ingediend tot en met' is geen datum.",
     "dates": "'Ingediend vanaf' ligt na 'Ingediend tot en met'.",
@@ -30,12 +36,24 @@ def index() -> tuple[str, int]:
             results = [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit}
                        for r in service().search(make_search_request(params)).results]
         except QueryError as exc:
-            error = DUTCH_ERRORS.get(exc.field, "Controleer de zoektekst en de filters.").format(
-                max_chars=settings().max_query_chars, max_k=settings().max_k)
+            error = dutch_error(exc, params)
     html = render_template("index.html", params=params, results=results, error=error,
                            active_filters=active_filters(params), more_url=more_results_url(params, results),
                            **service().filter_options(), **service().coverage())
     return html, 400 if error else 200
+
+
+def dutch_error(exc: QueryError, params: dict[str, str]) -> str:
+    """What the page says about a refused search, in Dutch."""
+    return DUTCH_ERRORS.get(error_key(exc, params), "Controleer de zoektekst en de filters.").format(
+        max_chars=settings().max_query_chars, max_k=settings().max_k, max_filter=MAX_FILTER_CHARS)
+
+
+def error_key(exc: QueryError, params: dict[str, str]) -> str:
+    """Which Dutch message fits: the core's ``q`` is an empty, a wordless or a too long query."""
+    if exc.field != "q" or searchable_text(params.get("q", "")):
+        return exc.field
+    return "q_no_words" if params.get("q", "").strip() else "q_empty"
 
 
 FILTER_LABELS = (("since", "ingediend vanaf"), ("until", "ingediend tot en met"), ("party", "partij"),
