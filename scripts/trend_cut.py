@@ -115,8 +115,6 @@ def main() -> int:
     settings = load_settings(home=args.home, cache_file=str(cache))
     apply_process_settings(settings)
     service = Service(settings)
-    apply_process_settings(settings)
-    service = Service(settings)
     data = settings.data_dir
     belgian = demo_paths(data, args.home / "work", belgian_records=args.records)[-1]
     report = service.ingest_paths([belgian, data / TK / "documents.csv"], progress=False)
