@@ -386,6 +386,12 @@ from .cli_council import commitments_command, trend_command  # noqa: E402
 main.add_command(trend_command)
 main.add_command(commitments_command)
 
+# --- for the griffie: termijnbewaking and cases (nlp_service/cli_registers.py) -------
+from .cli_registers import cases, status  # noqa: E402
+
+main.add_command(status)
+main.add_command(cases)
+
 
 def run() -> None:  # pragma: no cover - console entry point wrapper
     main(prog_name="nlp-service")

@@ -94,6 +94,8 @@ class Settings:
     max_upload_mb: int = field(default_factory=lambda: _env_int("MAX_UPLOAD_MB", 10))
     max_query_chars: int = field(default_factory=lambda: _env_int("MAX_QUERY_CHARS", 5000))
     max_k: int = field(default_factory=lambda: _env_int("MAX_K", 100))
+    #: days the college has to answer a written question (Reglement van Orde): past it, a question is overdue
+    answer_term_days: int = field(default_factory=lambda: _env_int("ANSWER_TERM_DAYS", 30))
     #: comma-separated origins allowed by CORS; empty = CORS off
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", ""))
     #: the embedding cache file; empty = ``<home>/embeddings.sqlite``. Several homes may share one.
@@ -109,7 +111,7 @@ class Settings:
         if self.encoder_backend not in ("onnx", "torch"):
             raise ConfigError(f"{PREFIX}ENCODER_BACKEND must be 'onnx' or 'torch', got {self.encoder_backend!r}")
         for name in ("threads", "batch_size", "rrf_k", "per_document", "candidates", "max_k", "short_query_words",
-                     "max_upload_mb", "max_query_chars"):
+                     "max_upload_mb", "max_query_chars", "answer_term_days"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if not 0 <= self.port <= 65535:

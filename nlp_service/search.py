@@ -23,8 +23,9 @@ from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
 from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
+from .registers import Register
 from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
-from .store import Store, StoredDocument
+from .store import Store, StoredDocument, StoredQuestion
 from .units import Unit
 
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
@@ -150,6 +151,25 @@ def filter_value(value: str | None, name: str) -> str | None:
     return value
 
 
+#: what each question object carries about its case (registers.Register.questions)
+CASE_FIELDS = ("status", "answered", "answer_document", "due")
+
+
+def question_object(stored: StoredQuestion, fields: dict) -> dict:
+    """``{"id", "number", "text"}`` of a question and its status in its case."""
+    return {"id": stored.id, "number": stored.question.number, "text": stored.question.text,
+            **{name: fields[name] for name in CASE_FIELDS}}
+
+
+def make_filters(since=None, until=None, party=None, author=None, source=None) -> Filters:
+    """Validated filters from raw parameters (the CLI's options, a request's query string)."""
+    filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
+                      filter_value(author, "author"), filter_value(source, "source"))
+    if filters.since and filters.until and filters.since > filters.until:
+        raise QueryError("since must not be after until", "dates")
+    return filters
+
+
 def document_card(stored: StoredDocument) -> dict:
     d = stored.document
     return {"id": stored.id, "external_id": d.external_id, "title": d.title, "submitted": d.submitted,
@@ -211,11 +231,7 @@ class SearchEngine:
             raise QueryError(f"mode must be one of {', '.join(MODES)}, got {shown(mode)}", "mode")
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {shown(sort)}", "sort")
-        filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
-                          filter_value(author, "author"), filter_value(source, "source"))
-        if filters.since and filters.until and filters.since > filters.until:
-            raise QueryError("since must not be after until", "dates")
-        return SearchRequest(query, k, filters, mode, sort)
+        return SearchRequest(query, k, make_filters(since, until, party, author, source), mode, sort)
 
     # -- ranking -----------------------------------------------------------
 
@@ -344,6 +360,10 @@ class SearchEngine:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return SearchResponse(request.query, results, timings, direct_documents)
 
+    def register(self) -> Register:
+        """The cases as of today (statuses are computed against the current date, never stored)."""
+        return Register(self.store, self.settings.answer_term_days)
+
     def results(self, ranked: Ranked | Ranking, request: SearchRequest, limit: int,
                 dense: Ranking | None = None, snippets: bool = True) -> list[SearchResult]:
         """Ranked units as result cards: grouped per question, at most ``limit``, each judged
@@ -352,11 +372,17 @@ class SearchEngine:
         if not isinstance(ranked, Ranked):
             ranked = Ranked(ranked, self.generation(), dense)
         units = self.store.get_units(uid for uid, _ in ranked.units)
-        kept = [(uid, s) for uid, s in ranked.units if uid in units]  # a unit deleted since the index was built
-        grouped = group_results(kept, lambda u: units[u].question_id, lambda u: units[u].document_id,
+        register = self.register()
+        # a question repeated in its answer letter is its original question: one result, with the answer
+        original = register.originals(u.question_id for u in units.values())
+        question_of = {uid: original.get(u.question_id, u.question_id) for uid, u in units.items()}
+        questions = self.store.get_questions(question_of.values())
+        kept = [(uid, s) for uid, s in ranked.units if question_of.get(uid) in questions]  # deleted since indexed
+        grouped = group_results(kept, question_of.__getitem__, lambda u: questions[question_of[u]].document_id,
                                 limit=limit, per_document=self.settings.per_document)
-        questions = self.store.get_questions(units[u].question_id for u, _ in grouped)
-        documents = self.store.get_documents(units[u].document_id for u, _ in grouped)
+        documents = self.store.get_documents(questions[question_of[u]].document_id for u, _ in grouped)
+        fields = register.questions(question_of[u] for u, _ in grouped)
+        cases = register.documents(documents)
         cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
         floor = self.floor_for(request.query)
         # only a result above the cosine floor needs its word share (and only for a short query)
@@ -365,12 +391,12 @@ class SearchEngine:
         results = []
         for unit_id, score in grouped:
             unit: Unit = units[unit_id]
-            stored_q = questions[unit.question_id]
+            stored_q = questions[question_of[unit_id]]
             results.append(SearchResult(
                 score=score,
-                document=document_card(documents[unit.document_id]),
-                question={"id": stored_q.id, "number": stored_q.question.number, "text": stored_q.question.text},
-                answer=stored_q.question.answer,
+                document={**document_card(documents[stored_q.document_id]), **cases[stored_q.document_id]},
+                question=question_object(stored_q, fields[stored_q.id]),
+                answer=fields[stored_q.id]["answer"],
                 matched="answer" if unit.kind == "answer" else "question",
                 matched_text=unit.text,
                 matched_unit=unit.kind,
@@ -386,10 +412,13 @@ class SearchEngine:
         stored = self.store.get_document(doc_id)
         if stored is None:
             return None
-        card = document_card(stored)
+        register = self.register()
+        questions = self.store.questions_of(doc_id)
+        fields = register.questions(q.id for q in questions)
+        card = {**document_card(stored), **register.document(doc_id)}
         card.update(intro=stored.document.intro, other=stored.document.other,
-                    questions=[{"id": q.id, "number": q.question.number, "text": q.question.text,
-                                "answer": q.question.answer} for q in self.store.questions_of(doc_id)])
+                    questions=[{**question_object(q, fields[q.id]), "answer": fields[q.id]["answer"]}
+                               for q in questions])
         return card
 
     def get_question(self, question_id: int, similar: int = 5) -> dict | None:
@@ -399,10 +428,14 @@ class SearchEngine:
         document = self.store.get_documents([stored.document_id])[stored.document_id]
         request = SearchRequest(stored.question.text[: self.settings.max_query_chars], k=similar)
         ranked = self.rank_units(request, exclude_document=stored.document_id)
+        register = self.register()
+        fields = register.questions([question_id])[question_id]
+        # its answer letter repeats it: that is this question, not a precedent
+        found = [r for r in self.results(ranked, request, limit=similar + 1) if r.question["id"] != question_id]
         return {
-            "id": stored.id, "number": stored.question.number, "text": stored.question.text,
-            "answer": stored.question.answer, "document": document_card(document),
-            "similar": [r.to_dict() for r in self.results(ranked, request, limit=similar)],
+            **question_object(stored, fields), "answer": fields["answer"],
+            "document": {**document_card(document), **register.document(stored.document_id)},
+            "similar": [r.to_dict() for r in found[:similar]],
         }
 
     def stats(self) -> dict:
