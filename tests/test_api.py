@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings as hypothesis_setti
 from live_server import API_TOKEN, call, multipart, post_json
 
 from nlp_service.locking import WriteLock
+from nlp_service.query_input import searchable_text
 from nlp_service.service import Service
 from nlp_service.store import name_key
 from nlp_service.web import create_app
@@ -77,7 +78,7 @@ def test_search_finds_the_leiden_document_first(base_url):
     assert data["query"] == LEIDEN_QUERY
     first = data["results"][0]
     assert first["document"]["source"] == "leiden"
-    assert set(first) == {"score", "document", "question", "answer", "matched", "snippet"}
+    assert set(first) == {"score", "match", "document", "question", "answer", "matched", "snippet"}
     assert {"id", "number", "text"} <= set(first["question"])
     assert "<mark>" in first["snippet"]
 
@@ -117,9 +118,12 @@ def test_date_collection_and_k_filters(client):
 
 
 def test_sort_by_date_puts_newest_first(client):
+    """Newest first among the direct matches; the related results follow, by relevance."""
     results = search(client, q="woningen", sort="date", k=20).json()["results"]
-    dates = [r["document"]["submitted"] or "" for r in results]
-    assert len(dates) > 1 and dates == sorted(dates, reverse=True)
+    direct = [r for r in results if r["match"] == "direct"]
+    dates = [r["document"]["submitted"] or "" for r in direct]
+    assert len(set(dates)) > 1 and dates == sorted(dates, reverse=True)
+    assert results[: len(direct)] == direct
 
 
 @pytest.mark.parametrize("mode", ["lexical", "dense", "hybrid"])
@@ -443,11 +447,11 @@ def test_fuzzed_search_parameters_get_200_or_a_4xx(client, service, params):
 def assert_answers_the_request(params: dict, data: dict) -> None:
     """A 200 answers what was asked: at most k results of the documented shape, each passing the
     filters, best first unless sorted by date."""
-    assert data["query"] == params["q"].strip()
+    assert data["query"] == searchable_text(params["q"])
     results = data["results"]
     assert len(results) <= int(params.get("k") or 10)
     for result in results:
-        assert set(result) == {"score", "document", "question", "answer", "matched", "snippet"}
+        assert set(result) == {"score", "match", "document", "question", "answer", "matched", "snippet"}
         document = result["document"]
         if (params.get("source") or "").strip():
             assert document["source"] == params["source"].strip()
@@ -461,8 +465,8 @@ def assert_answers_the_request(params: dict, data: dict) -> None:
         assert scores == sorted(scores, reverse=True)
 
 
-def test_a_one_megabyte_query_by_post_is_400_json(base_url):
-    assert "longer than" in assert_error(post_json(base_url, "/api/search", {"q": "woning " * 150_000}), 400)
+def test_a_one_megabyte_query_by_post_is_413_json(base_url):
+    assert "larger than" in assert_error(post_json(base_url, "/api/search", {"q": "woning " * 150_000}), 413)
 
 
 @hypothesis_settings(max_examples=40, deadline=None)

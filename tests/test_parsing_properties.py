@@ -198,3 +198,105 @@ def test_leiden_layout_links_every_answer(generated: Generated) -> None:
 @given(vraag_antwoord_documents())
 def test_vraag_antwoord_layout_links_every_answer(generated: Generated) -> None:
     check(generated, "tweedekamer")
+
+
+# --- letters in varied layouts (issue 15) -------------------------------------
+
+QUESTION_HEADINGS = ["Vragen", "Vragen:", "VRAGEN", "Schriftelijke vragen", "Wij hebben de volgende vragen:"]
+NUMBERINGS = ["1.", "1)", "1:", "(1)", "a.", "a)", "I.", "-", "•"]
+SIGNED_PARTIES = [("GroenLinks", "GroenLinks"), ("D66", "D66"), ("Partij Sleutelstad", "Partij Sleutelstad"),
+                  ("SP", "SP"), ("Volt Leiden", "Volt"), ("GL-PvdA", "GL-PvdA"), ("Leiden Positief", "Leiden Positief")]
+SIGNATURES = ["{name} ({party})", "{name}, {party}", "{name} – {party}", "{name}\n{party}",
+              "namens de fractie van {party}, {name}", "Namens de fractie van {party},\n{name}",
+              "Met vriendelijke groet,\n{name}\n{party}"]
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
+
+
+def styled_number(style: str, number: int) -> str:
+    """The label as the letter writes it: ``3``, ``c`` or ``III``."""
+    if style.startswith("a"):
+        return "abcdefgh"[number - 1]
+    if style == "I.":
+        return ROMAN[number - 1]
+    return str(number)
+
+
+def styled_marker(style: str, number: int) -> str:
+    label = styled_number(style, number)
+    return {"1.": f"{label}.", "1)": f"{label})", "1:": f"{label}:", "(1)": f"({label})",
+            "a.": f"{label}.", "a)": f"{label})", "I.": f"{label}.", "-": "-", "•": "•"}[style]
+
+
+@dataclass
+class Letter:
+    text: str
+    labels: list[str]
+    questions: list[str]
+    answers: list[str | None]
+    author: str
+    party: str
+    submitted: str
+    answered: str
+
+
+@st.composite
+def varied_letters(draw) -> Letter:
+    """Heading, numbering (bullets too), answer-marker, signature and label forms drawn independently."""
+    rnd = draw(st.randoms(use_true_random=False))
+    n = draw(st.integers(1, 8))
+    style = draw(st.sampled_from(NUMBERINGS))
+    questions = unique_questions(rnd, n)
+    name = draw(st.sampled_from(NAMES))
+    written_party, party = draw(st.sampled_from(SIGNED_PARTIES))
+    signature = draw(st.sampled_from(SIGNATURES)).format(name=name, party=written_party)
+    day, month = draw(st.integers(1, 28)), draw(st.integers(0, 10))
+    submitted, answered = f"2023-{month + 1:02d}-{day:02d}", f"2023-{month + 2:02d}-{day:02d}"
+    asked_label = draw(st.sampled_from(["Indiendatum: {d}", "Datum indiening: {d}", "Indiendatum {d}", "Datum: {d}",
+                                        "Verzonden: {d}"]))
+    answer_date = f"{day} {MONTHS[month + 1]} 2023"
+    dated_on_top = draw(st.booleans())  # "Antwoorddatum" among the header labels, no heading above the answers
+    head = [asked_label.format(d=f"{day} {MONTHS[month]} 2023")]
+    if dated_on_top:
+        head.append(draw(st.sampled_from(["Antwoorddatum: {d}", "Datum beantwoording: {d}", "Antwoorddatum {d}"]))
+                    .format(d=answer_date))
+    signed_before = signature.startswith("namens") or draw(st.booleans())  # above the intro, or under the questions
+    if signed_before:
+        head.append(signature)
+    head += [sentence(rnd, INTRO_WORDS, ".") for _ in range(rnd.randint(1, 2))]
+    listing = "\n".join(f"{styled_marker(style, i)} {q}" for i, q in enumerate(questions, start=1))
+    parts = ["\n\n".join(head), draw(st.sampled_from(QUESTION_HEADINGS)) + "\n" + listing]
+    if not signed_before:  # directly under the last question, or after a blank line
+        parts[-1] += draw(st.sampled_from(["\n", "\n\n"])) + signature
+    if not dated_on_top:
+        parts.append(draw(st.sampled_from([f"Antwoorddatum: {answer_date}", f"Beantwoording door het college, {answer_date}",
+                                           f"ANTWOORDEN VAN HET COLLEGE\nDatum: {answer_date}",
+                                           f"Antwoorden\nDatum beantwoording: {answer_date}"])))
+    answers: list[str | None] = [None] * n
+    echo = style in ("-", "•") or draw(st.booleans())  # bullets name no number: the question is repeated
+    for i, question in enumerate(questions, start=1):
+        if not echo and n > 1 and draw(st.integers(0, 4)) == 0:
+            continue  # a question left unanswered
+        paragraphs = answer_paragraphs(rnd)[:2]
+        answers[i - 1] = "\n\n".join(paragraphs)
+        if echo:
+            parts.append(question + "\n" + "Antwoord: " + "\n\n".join(paragraphs))
+        elif style in ("a.", "a)", "I."):
+            parts.append(f"{styled_marker(style, i)} " + "\n\n".join(paragraphs))
+        else:
+            marker = draw(st.sampled_from([f"Ad {i})", f"Ad {i}:", f"Antwoord {i}", f"Antwoord op vraag {i}"]))
+            parts.append(marker + "\n" + "\n\n".join(paragraphs))
+    labels = [styled_number(style, i) for i in range(1, n + 1)]
+    return Letter("\n\n".join(parts), labels, questions, answers, name, party, submitted, answered)
+
+
+@settings(max_examples=int(__import__("os").environ.get("LETTER_EXAMPLES", 120)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(varied_letters())
+def test_varied_letters_split_and_sign(letter: Letter) -> None:
+    document = parse_text(letter.text, "gemeente", "generated")
+    assert [q.number for q in document.questions] == letter.labels
+    assert [flat(q.text) for q in document.questions] == [flat(q) for q in letter.questions]
+    assert [flat(q.answer) for q in document.questions] == [flat(a) for a in letter.answers]
+    assert document.authors == [letter.author] and document.parties == [letter.party]
+    assert (document.submitted, document.answered) == (letter.submitted, letter.answered)
+    assert not any(q[:30] in document.intro for q in letter.questions)

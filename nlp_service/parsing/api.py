@@ -4,10 +4,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..documents import Document, Question
-from . import metadata
+from . import metadata, sections
 from .errors import ParseError
 from .layout import Layout, split_layout
 from .linker import link_answers
@@ -28,37 +29,80 @@ def build_document(raw: RawDocument, source: str, name: str, path: str | None = 
     """Split ``raw``'s layout, link its answers and gather the metadata."""
     layout = split_layout(raw.text, raw.answer_text, raw.is_question)
     links = link_answers(layout.questions, layout.answers)
-    intro, label_lines = _pull_label_lines(layout.intro)
-    meta = _metadata(raw, layout, label_lines)
+    intro = _clean_intro(layout, raw)
+    meta = _metadata(raw, layout, intro)
     return Document(
         source=source,
         external_id=raw.external_id,
-        title=meta.title or _title_from_name(raw.external_id),
+        title=meta.title or intro.title or _title_from_name(raw.external_id),
         submitted=meta.submitted,
         answered=meta.answered,
         authors=meta.authors,
         parties=meta.parties,
-        intro=intro,
+        intro=intro.text,
         questions=[Question(q.label, q.text, a) for q, a in zip(layout.questions, links.answers)],
-        other="\n\n".join(p for p in [*label_lines, *layout.other, *links.unlinked] if p.strip()),
+        other="\n\n".join(p for p in [*intro.pulled, *layout.other, *links.unlinked, *raw.furniture] if p.strip()),
         path=path,
         warnings=raw.warnings + [f"{name}: {w}" for w in layout.warnings + links.warnings],
     )
 
 
+@dataclass
+class _Intro:
+    """The intro without what is not introduction; what left it is kept in ``pulled`` (for ``other``)."""
+
+    text: str
+    title: str = ""
+    label_lines: list[str] = field(default_factory=list)
+    signed: list[str] = field(default_factory=list)  # signature lines found in the intro
+    answer_part: str = ""  # from an answer-section heading that landed in the intro
+    pulled: list[str] = field(default_factory=list)
+
+
+def _clean_intro(layout: Layout, raw: RawDocument) -> _Intro:
+    """Labels, headings, signature lines, a repeated question list and an answer heading leave the intro."""
+    text, answer_part = _cut_answer_heading(layout.intro)
+    text, labels = _pull_label_lines(text)
+    text, headings, signed = sections.pull_intro_parts(text)
+    text, repeated = sections.pull_repeated_questions(text, [q.text for q in layout.questions])
+    if layout.questions:  # a signature under a question list that was asked again with the answers
+        text, tail = sections.split_signature(text)
+        signed += tail
+    title, text = ("", text) if raw.title or _has_title_label(labels) else sections.title_line(text)
+    return _Intro(text, title, labels, signed, answer_part, [*labels, *headings, *repeated, *signed, answer_part])
+
+
+def _cut_answer_heading(intro: str) -> tuple[str, str]:
+    """``Antwoord van het college d.d. <date>`` above answers to unnumbered questions: not introduction."""
+    headings = (m for m in sections.ANSWER_SECTION.finditer(intro)
+                if intro[: m.start()].strip()  # the first line is the letter's title ("Beantwoording van ...")
+                and not metadata.label_lines(intro[m.start():].split("\n", 1)[0]))
+    heading = next(headings, None)  # "Antwoorddatum: ..." among the header labels is a label, not a heading
+    if not heading:
+        return intro, ""
+    return intro[: heading.start()].rstrip(), intro[heading.start():].strip()
+
+
 def _pull_label_lines(intro: str) -> tuple[str, list[str]]:
-    """``Indiendatum: ...`` / ``Door: ...`` lines leave the intro (their values become fields)."""
-    found = metadata.label_lines(intro)
+    """``Indiendatum: ...`` / ``Door: ...`` / ``Leiden, 3 maart 2024`` lines leave the intro (their values
+    become fields)."""
+    found = sorted(metadata.label_lines(intro) + metadata.place_date_lines(intro), key=lambda m: m.start())
     for match in reversed(found):
         intro = intro[: match.start()] + intro[match.end():]
     return re.sub(r"\n{3,}", "\n\n", intro).strip(), [m.group(0).strip() for m in found]
 
 
-def _metadata(raw: RawDocument, layout: Layout, label_lines: list[str]) -> metadata.Metadata:
+def _has_title_label(label_lines: list[str]) -> bool:
+    return bool(metadata.from_labels("\n".join(label_lines)).title)
+
+
+def _metadata(raw: RawDocument, layout: Layout, intro: _Intro) -> metadata.Metadata:
+    """Labels before the questions, then those after them (an unspecific ``Datum:`` there dates the answer)."""
     meta = metadata.Metadata(raw.title, raw.submitted, None, list(raw.authors), list(raw.parties))
-    meta.fill_from(metadata.from_labels("\n".join(label_lines + layout.other)))
+    meta.fill_from(metadata.from_labels("\n".join(intro.label_lines)))
     meta.fill_from(metadata.from_parliament_header(layout.intro))
-    signed = metadata.from_signature(layout.signature, meta.authors)
+    meta.fill_from(metadata.from_labels("\n".join([intro.answer_part, *layout.other]), after_questions=True))
+    signed = metadata.from_signature(intro.signed + layout.signature, meta.authors)
     meta.authors = list(dict.fromkeys(meta.authors + signed.authors))
     meta.parties = list(dict.fromkeys(meta.parties + signed.parties))
     return meta
@@ -161,7 +205,25 @@ def _documents(result: ReadResult, source: str, name: str, path: str | None, rep
         report(Path(path or name), error)
     if not result.documents:
         raise result.errors[0] if result.errors else ParseError(path or name, "no documents found")
-    return [build_document(raw, source, _record_name(name, raw, result), path) for raw in result.documents]
+    documents = [build_document(raw, source, _record_name(name, raw, result), path) for raw in result.documents]
+    _share_submission_dates(documents)
+    return documents
+
+
+_CASE_NUMBER = re.compile(r"\b(20\d\d)Z\s?(\d{5})\b")
+
+
+def _share_submission_dates(documents: list[Document]) -> None:
+    """An answer without submission date takes it from the question document of one export with its case
+    number (the first ``2024Z18792`` of the header; one named further on may be another case's)."""
+    def case(document: Document) -> str | None:
+        match = _CASE_NUMBER.search(document.intro[:500])
+        return match.group(1) + "Z" + match.group(2) if match else None
+
+    dated = {case(d): d.submitted for d in documents if d.submitted and case(d)}
+    for document in documents:
+        if not document.submitted and case(document) in dated:
+            document.submitted = dated[case(document)]
 
 
 def _record_name(name: str, raw: RawDocument, result: ReadResult) -> str:

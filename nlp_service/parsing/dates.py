@@ -24,7 +24,8 @@ MONTHS = {
     "december": 12, "dec": 12,
 }
 
-_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH_NAMES = MONTH_NAMES
 _WORDS = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\.?\s*(\d{{4}})\b", re.IGNORECASE)
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _DMY = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")

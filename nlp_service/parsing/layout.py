@@ -1,16 +1,46 @@
 """The layout splitter: intro, numbered questions, answer blocks and leftovers.
 
-Three shapes are recognised:
+**Approach: evidence, not templates.** A letter from a council the parser has
+never seen still has a plain structure; the splitter reads it from several
+kinds of evidence that do not depend on one council's habits, and weighs them
+together instead of matching one rule per known layout:
 
-* interleaved: answer headers at line start (``Antwoord 2``, ``Antwoord op vraag
-  3 en 4``, ``Antwoord:``, ``Ad 2)``) between the questions. This covers the
-  Tweede Kamer Aanhangsel (``Vraag N`` / ``Antwoord N``), answer letters and the
-  Leiden layout (question list, then each question repeated above ``Antwoord:``);
-* separate: the questions first, the answers after ``Antwoorddatum`` or in a
-  field of their own (the Belgian export), numbered inline or not at all;
-* unsplittable: no numbering. Paragraphs that ask something (end in ``?``)
-  become questions 1..n; otherwise the body is kept as one question ``1`` (or,
-  with no question mark at all, as intro only). Either way a warning says so.
+* *numbering runs* (:mod:`.markers`): every candidate marker (``1.`` ``1)``
+  ``1:`` ``(1)`` ``a.`` ``I.`` ``Vraag 1``, inline ``?2.``) carries a strength
+  from its context (line start, after ``?``, after a full stop, after a
+  reference word like ``artikel``); a dynamic programme picks the strongest run
+  1, 2, 3, ...; among line-start styles the run whose items *ask* (hold a
+  ``?``) wins, so sub-items ``a.`` inside ``1.`` or initials ``I.`` lose;
+  bullets and bare lines ending in ``?`` are items too (unnumbered letters);
+* *headings* (:mod:`.sections`), in any case and with or without colon: a
+  question heading (``Vragen``, ``VRAGEN``, ``Schriftelijke vragen``) and an
+  answer-section heading (``Antwoorden``, ``ANTWOORDEN VAN HET COLLEGE``,
+  ``Beantwoording door het college, <date>``, ``Antwoorddatum``) bound the
+  question list; without one, the questions' own numbering restarting after
+  the last question has asked starts the answers;
+* *answer markers*: ``Antwoord 2``, ``Antwoord op vraag 3 en 4``, ``Ad 2)``,
+  ``Antwoord:``, ``Antwoord van het college:``, ``Reactie college:`` between the
+  questions; numbered answers in the questions' style after them (:mod:`.answers`);
+* *repeated question text*: a question asked again above its answer links the
+  two (:mod:`.linker`) and takes the first list out of the intro;
+* *position of dates and signatures*: a signature (by the shape of its lines,
+  :mod:`.signatures`) ends the last question, also directly under it; a date
+  label before the questions dates the submission, after them the answer
+  (:mod:`.metadata`).
+
+The shapes this yields:
+
+* interleaved: answer headers at line start between the questions. This covers
+  the Tweede Kamer Aanhangsel (``Vraag N`` / ``Antwoord N``), answer letters and
+  the Leiden layout (question list, then each question repeated above
+  ``Antwoord:``);
+* separate: the questions first, the answers after an answer-section heading,
+  after a restart of the numbering, or in a field of their own (the Belgian
+  export), numbered inline or not at all;
+* unsplittable: no numbering. Paragraphs or list items that ask something (end
+  in ``?``) become questions 1..n; otherwise the body is kept as one question
+  ``1`` (or, with no question mark at all, as intro only). Either way a warning
+  says so.
 
 The splitter only finds structure; :mod:`.linker` decides which question an
 answer block belongs to. Nothing is dropped: what fits no question or answer
@@ -19,55 +49,13 @@ goes to ``Layout.other``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .markers import (
-    Marker,
-    answer_chain,
-    answer_headers,
-    candidates_of_style,
-    inline_answer_markers,
-    question_markers,
-    smallest_unused,
-)
+from . import footnotes, sections, signatures
+from .answers import split_answers
+from .items import AnswerBlock, Layout, QuestionItem
+from .markers import LINE, Marker, answer_headers, candidates_of_style, question_markers, smallest_unused
 from .similarity import ECHO_THRESHOLD, best_match
-
-
-@dataclass
-class QuestionItem:
-    numbers: tuple[int, ...]
-    text: str
-
-    @property
-    def label(self) -> str:
-        return number_label(self.numbers)
-
-
-@dataclass
-class AnswerBlock:
-    """One stretch of answer text and the evidence for the question(s) it answers."""
-
-    text: str
-    numbers: tuple[int, ...] = ()  # named by its own header or inline marker
-    echoes: list[str] = field(default_factory=list)  # question text repeated just above it
-    pending: tuple[int, ...] = ()  # questions it follows in the layout, when it names none
-
-
-@dataclass
-class Layout:
-    intro: str = ""
-    questions: list[QuestionItem] = field(default_factory=list)
-    answers: list[AnswerBlock] = field(default_factory=list)
-    other: list[str] = field(default_factory=list)
-    signature: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def number_label(numbers: tuple[int, ...]) -> str:
-    """``(3,)`` -> ``"3"``; a question asked under a combined header ``(2, 3)`` -> ``"2 en 3"``."""
-    if len(numbers) == 1:
-        return str(numbers[0])
-    return ", ".join(str(n) for n in numbers[:-1]) + " en " + str(numbers[-1])
 
 
 # --- text clean-up -----------------------------------------------------------
@@ -76,14 +64,6 @@ _FURNITURE = re.compile(
     r"^(?:[^\n]*Tweede Kamer, vergaderjaar \d{4}[–-]\d{4}, (?:Aanhangsel|Vragen)(?: \d+)?|[ \t]*(?:ah|kv)-tk-[\w-]+)[ \t]*$\n?",
     re.MULTILINE,
 )
-_CLOSING = re.compile(r"^[ \t]*(?:Mededeling[ \t]*$|Toelichting[ \t]*(?::|$))", re.MULTILINE)
-_ANSWER_SECTION = re.compile(
-    r"^[ \t]*(?:Antwoorddatum|Datum (?:van )?(?:het )?(?:antwoord|beantwoording)|(?:Antwoorden|Beantwoording)[ \t]*:?[ \t]*$)",
-    re.MULTILINE | re.IGNORECASE,
-)
-_FOOTNOTE_LINE = re.compile(r"[ \t]*\d{1,2}\)[ \t]")
-_RULE_LINE = re.compile(r"[ \t]*_{5,}[ \t]*$")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _ASKS = re.compile(r"\?[\s\d)\]]*$")  # ends with "?", perhaps followed by a footnote mark "1)"
 
 
@@ -102,33 +82,12 @@ def strip_page_furniture(text: str) -> tuple[str, list[str]]:
     return _FURNITURE.sub("", text), [line for line in removed if line]
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in _BLANK_LINE.split(text) if p.strip()]
-
-
-def _looks_like_signature(paragraph: str) -> bool:
-    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
-    return 1 <= len(lines) <= 4 and all(
-        len(line.split()) <= 6 and line[0].isupper() and line[-1] not in "?.!:;," for line in lines
-    )
-
-
-def _cut_closing(text: str) -> tuple[str, list[str]]:
-    """Cut where closing matter begins: a ``Mededeling``/``Toelichting`` section, the ``Antwoorddatum`` line."""
-    cut = min((m.start() for m in (_CLOSING.search(text), _ANSWER_SECTION.search(text)) if m), default=None)
-    if cut is None:
-        return text.strip(), []
-    return text[:cut].strip(), [text[cut:].strip()]
-
-
-def _split_signature(text: str) -> tuple[str, list[str]]:
-    """Signature lines under the last question: "Name\nParty", as paragraphs, or as lines of PDF text."""
-    signature: list[str] = []
-    units = _units(text)
-    while len(units) >= 2 and _looks_like_signature(units[-1]) and len(signature) < 4:
-        signature = [line.strip() for line in units[-1].splitlines() if line.strip()] + signature
-        text = text[: text.rindex(units.pop())]
-    return text.strip(), signature
+_paragraphs = sections.paragraphs
+_cut_closing = sections.cut_closing
+_split_signature = sections.split_signature
+_split_footnotes = sections.split_footnotes
+_ANSWER_SECTION = sections.ANSWER_SECTION
+_BLANK_LINE = sections.BLANK_LINE
 
 
 def _units(text: str) -> list[str]:
@@ -137,21 +96,6 @@ def _units(text: str) -> list[str]:
     if len(paragraphs) == 1:
         return [line.strip() for line in text.splitlines() if line.strip()]
     return paragraphs
-
-
-def _split_footnotes(text: str) -> tuple[str, str]:
-    """Trailing ``1) source, date`` lines (and a ``_____`` rule above them) end a DOCX."""
-    lines = text.split("\n")
-    cut = len(lines)
-    while cut and (not lines[cut - 1].strip() or _FOOTNOTE_LINE.match(lines[cut - 1])):
-        cut -= 1
-    if not any(_FOOTNOTE_LINE.match(line) for line in lines[cut:]):
-        return text, ""
-    if cut and _RULE_LINE.match(lines[cut - 1]):
-        cut -= 1
-    if cut == 0:
-        return text, ""
-    return "\n".join(lines[:cut]).rstrip(), "\n".join(lines[cut:]).strip()
 
 
 # --- entry point -------------------------------------------------------------
@@ -165,12 +109,18 @@ def split_layout(text: str, answer_text: str | None = None, is_question: bool = 
     without a question mark ("Graag de cijfers per jaar.").
     """
     body, furniture = strip_page_furniture(normalize(text))
+    if answer_text is None and not is_question:
+        body, notes = footnotes.split_footnotes(body)
+        furniture += notes
     if answer_text is not None or is_question:
         layout = _split_separate(body, normalize(answer_text or ""), is_question)
     elif headers := answer_headers(body):
         layout = _split_interleaved(body, headers)
     else:
         layout = _split_separate(*_cut_answer_section(body))
+    if layout.answers and answer_text is None:  # "Burgemeester en wethouders van Leiden, ..." under the last answer
+        layout.answers[-1].text, closing = sections.cut_college_closing(layout.answers[-1].text)
+        layout.other.extend(closing)
     layout.other.extend(furniture)
     return layout
 
@@ -181,9 +131,26 @@ def _cut_answer_section(body: str) -> tuple[str, str]:
     if not chain:
         return body, ""
     match = next((m for m in _ANSWER_SECTION.finditer(body) if m.start() > chain[0].start), None)
-    if not match:
-        return body, ""
-    return body[: match.start()], body[match.start():]
+    if match:
+        return body[: match.start()], body[match.start():]
+    restart = _numbering_restart(body, chain)
+    return (body[:restart], body[restart:]) if restart else (body, "")
+
+
+def _numbering_restart(body: str, chain: list[Marker]) -> int | None:
+    """Answers without a heading: after the last question has asked (and a blank line), a line marker of
+    the questions' own style with a number already used ("a. Ja, ..." under "a. ... c. ...?") starts them."""
+    if chain[-1].strength != LINE:
+        return None
+    asked = body.find("?", chain[-1].end)
+    used = {n for marker in chain for n in marker.numbers}
+    for candidate in candidates_of_style(body, chain):
+        line = body[candidate.start:].split("\n", 1)[0]
+        if (asked >= 0 and candidate.start > asked and candidate.first in used and candidate.style == chain[0].style
+                and "\n\n" in body[asked:candidate.start] and candidate.strength == LINE
+                and not footnotes.cites(line)):  # "1) NOS, 12 november 2024, ..." is a footnote
+            return candidate.start
+    return None
 
 
 # --- questions ---------------------------------------------------------------
@@ -201,32 +168,36 @@ def split_questions(text: str, is_question: bool = False) -> Layout:
     layout.intro = text[: chain[0].start].strip()
     for marker, following in zip(chain, chain[1:] + [None]):
         raw = text[marker.end: following.start if following else len(text)]
-        _add_question(layout, marker.numbers, raw)
+        _add_question(layout, marker, raw)
     if footnotes:
         layout.other.append(footnotes)
     return layout
 
 
-def _add_question(layout: Layout, numbers: tuple[int, ...], raw: str) -> None:
+def _add_question(layout: Layout, marker: Marker, raw: str) -> None:
     kept, leftovers = _cut_closing(raw)
     kept, signature = _split_signature(kept)
-    layout.questions.append(QuestionItem(numbers, kept))
+    layout.questions.append(QuestionItem(marker.numbers, kept, marker.style))
     layout.other.extend(leftovers)
     if signature:
-        layout.signature = signature
+        layout.signature.extend(signature)
         layout.other.append("\n".join(signature))
 
 
 def _split_unnumbered(text: str, is_question: bool = False) -> Layout:
-    """No numbering: paragraphs that ask something become questions 1..n."""
-    paragraphs = _paragraphs(text)
+    """No numbering: paragraphs (or bulleted / asking lines) that ask something become questions 1..n."""
+    paragraphs = _question_units(_paragraphs(text))
     asking = [i for i, p in enumerate(paragraphs) if _ASKS.search(p)]
     if len(paragraphs) > 1 and asking:
         first, last = asking[0], asking[-1]
         layout = Layout(intro="\n\n".join(paragraphs[:first]))
         for number, paragraph in enumerate(paragraphs[first: last + 1], start=1):
-            layout.questions.append(QuestionItem((number,), paragraph))
-        layout.other.extend(paragraphs[last + 1:])
+            layout.questions.append(QuestionItem((number,), _BULLET.sub("", paragraph)))
+        for paragraph in paragraphs[last + 1:]:
+            lines = [line for line in paragraph.splitlines() if line.strip()]
+            if all(signatures.signature_line(line) for line in lines):
+                layout.signature.extend(line.strip() for line in lines)
+            layout.other.append(paragraph)
         layout.warnings.append("questions are not numbered: numbered by paragraph")
         return layout
     if "?" in text or (is_question and text.strip()):
@@ -235,6 +206,22 @@ def _split_unnumbered(text: str, is_question: bool = False) -> Layout:
             layout.warnings.append("no numbered questions found: kept as one question")
         return layout
     return Layout(intro=text.strip(), warnings=["no questions found: kept as intro"])
+
+
+_BULLET = re.compile(r"^[ \t]*[-•*–·▪◦][ \t]+")
+
+
+def _question_units(paragraphs: list[str]) -> list[str]:
+    """A paragraph holding two or more list items that ask (bulleted, or lines ending in ``?``) is split
+    into its items; a wrapped line stays with its item."""
+    units: list[str] = []
+    for paragraph in paragraphs:
+        items = sections.list_items(paragraph)
+        if sum(bool(_ASKS.search(item)) for item in items) >= 2:
+            units.extend(items)
+        else:
+            units.append(paragraph)
+    return units
 
 
 # --- answers kept apart ------------------------------------------------------
@@ -247,83 +234,6 @@ def _split_separate(question_text: str, answer_text: str, is_question: bool = Fa
         layout.answers.extend(answers)
         layout.other.extend(leftovers)
     return layout
-
-
-def split_answers(text: str, questions: list[QuestionItem]) -> tuple[list[AnswerBlock], list[str]]:
-    """Answer blocks of an answer text that follows all questions, and leftover pieces."""
-    text, footnotes = _split_footnotes(text.strip())
-    leftovers = [footnotes] if footnotes else []
-    section = _ANSWER_SECTION.match(text)
-    if section and section.group(0).strip().lower().startswith(("antwoorddatum", "datum")):
-        line_end = text.find("\n")
-        leftovers.insert(0, text[: line_end if line_end >= 0 else len(text)].strip())
-        text = text[line_end:].strip() if line_end >= 0 else ""
-    numbers = tuple(n for q in questions for n in q.numbers)
-    if not text:
-        return [], leftovers
-    if len(questions) <= 1:
-        return [AnswerBlock(text, pending=numbers or (1,))], leftovers
-    chain = answer_chain(inline_answer_markers(text), max(numbers))
-    if chain:
-        blocks, preamble = _blocks_from_chain(text, chain)
-        return _split_rounds(blocks, set(numbers)), leftovers + preamble
-    blocks, preamble = _blocks_from_echoes(text, questions)
-    if blocks:
-        return blocks, leftovers + preamble
-    return [AnswerBlock(text, pending=numbers)], leftovers
-
-
-def _blocks_from_chain(text: str, chain: list[Marker]) -> tuple[list[AnswerBlock], list[str]]:
-    preamble = text[: chain[0].start].strip()
-    blocks = [
-        AnswerBlock(text[m.end: nxt.start if nxt else len(text)].strip(), numbers=m.numbers)
-        for m, nxt in zip(chain, chain[1:] + [None])
-    ]
-    if preamble and chain[0].first > 1:
-        # "...text... 2. ..." : what precedes the first number answers the questions before it
-        return [AnswerBlock(preamble, numbers=tuple(range(1, chain[0].first)))] + blocks, []
-    return blocks, [preamble] if preamble else []
-
-
-def _split_rounds(blocks: list[AnswerBlock], numbers: set[int]) -> list[AnswerBlock]:
-    """Several services answering in turn: ``Defensie1. ... 2. ... Ambtenarenzaken1. ... 2. ...``.
-
-    A second complete run 1..n inside the last answer starts a new round; a
-    shorter list (``1. ... 2. ...`` of three questions) stays inside the answer.
-    """
-    for _ in range(10):
-        last = blocks[-1]
-        chain = answer_chain(inline_answer_markers(last.text), max(numbers))
-        covered = {n for m in chain for n in m.numbers}
-        if covered != numbers or last.text[: chain[0].start].rstrip().endswith(":"):
-            break
-        rest, _ = _blocks_from_chain(last.text, chain)
-        last.text = last.text[: chain[0].start].strip()
-        blocks.extend(rest)
-    return blocks
-
-
-def _blocks_from_echoes(text: str, questions: list[QuestionItem]) -> tuple[list[AnswerBlock], list[str]]:
-    """Answers that repeat their question (unnumbered) above the answer paragraphs."""
-    texts = [q.text for q in questions]
-    blocks: list[AnswerBlock] = []
-    preamble: list[str] = []
-    paragraphs = _paragraphs(text)
-    if len(paragraphs) < 2:
-        return [], []
-    for paragraph in paragraphs:
-        _, score = best_match(paragraph, texts)
-        if score >= ECHO_THRESHOLD and "?" in paragraph:  # see _split_echo_tail
-            if not blocks or blocks[-1].text:
-                blocks.append(AnswerBlock(""))
-            blocks[-1].echoes.append(paragraph)
-        elif blocks:
-            blocks[-1].text = (blocks[-1].text + "\n\n" + paragraph).strip()
-        else:
-            preamble.append(paragraph)
-    if not blocks:
-        return [], []
-    return blocks, ["\n\n".join(preamble)] if preamble else []
 
 
 # --- interleaved -------------------------------------------------------------
@@ -438,7 +348,7 @@ def _collect(layout: Layout, spans: list[_Span], echoes_before: dict[int, list[s
             if footnotes:
                 layout.other.append(footnotes)
         if span.kind == "q":
-            _add_question(layout, span.marker.numbers, span.text)
+            _add_question(layout, span.marker, span.text)
             group.extend(span.marker.numbers)
             continue
         kept, leftovers = _cut_closing(span.text) if last else (span.text.strip(), [])
@@ -481,6 +391,9 @@ def _bare(block: AnswerBlock, group: tuple[int, ...]) -> bool:
     return not (group or block.numbers or block.echoes)
 
 
+_BARE_VRAAG = re.compile(r"^[ \t]*Vraag[ \t]*:?[ \t]*(?:\n|$)", re.IGNORECASE)  # "Vraag:" above each question
+
+
 def _split_paragraph_questions(text: str, headers: list[Marker]) -> Layout:
     """``Antwoord:`` headers but no numbered questions: the paragraph above each is its question."""
     layout = Layout(warnings=["questions are not numbered: the paragraph above each answer is taken as its question"])
@@ -490,7 +403,7 @@ def _split_paragraph_questions(text: str, headers: list[Marker]) -> Layout:
     for header, following in zip(headers, headers[1:] + [None]):
         number = max(header.numbers) if header.numbers else number + 1
         numbers = header.numbers or (number,)
-        layout.questions.append(QuestionItem(numbers, question))
+        layout.questions.append(QuestionItem(numbers, _BARE_VRAAG.sub("", question)))
         paragraphs = _units(text[header.end: following.start if following else len(text)])
         question = paragraphs.pop() if following and len(paragraphs) > 1 else ""
         layout.answers.append(AnswerBlock("\n\n".join(paragraphs), numbers=numbers))

@@ -45,6 +45,7 @@ class Marker:
     end: int
     numbers: tuple[int, ...]
     strength: float
+    style: str = "1"  # how the source writes the numbers: "1", "a", "A", "i" or "I" (see number_label)
 
     @property
     def first(self) -> int:
@@ -75,10 +76,11 @@ def parse_number_list(text: str) -> list[int]:
 
 # --- question markers --------------------------------------------------------
 
-_VRAAG_LINE = re.compile(rf"^[ \t]*Vra(?:ag|gen)[ \t]+({NUMBER_LIST})[ \t]*[:.)]?[ \t]*(?=\n|$|\S)", re.MULTILINE)
+_VRAAG_LINE = re.compile(rf"^[ \t]*(?:Vra(?:ag|gen)|VRA(?:AG|GEN))[ \t]+({NUMBER_LIST})[ \t]*[:.)]?[ \t]*(?=\n|$|\S)", re.MULTILINE)
 _VRAAG_INLINE = re.compile(rf"(?<![\w])Vraag[ \t]+({NUMBER_LIST})[ \t]*:[ \t]*")
 _NUMBER_LINE = re.compile(r"^[ \t]*(\d{1,3})(?:[.):][ \t]+|[.)]?[ \t]*\n(?=\s*[^\d\s]))", re.MULTILINE)
 _INLINE_DOT = re.compile(r"(?<!\d)(\d{1,2})\.(?!\d)")
+_INLINE_PAREN = re.compile(r"(?<![\w(])(\d{1,2})\)")
 
 
 def _preceding_word(text: str, pos: int) -> str:
@@ -139,6 +141,52 @@ def line_markers(text: str) -> list[Marker]:
     return [Marker(m.start(1), m.end(), (int(m.group(1)),), LINE) for m in _NUMBER_LINE.finditer(text)]
 
 
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+          "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18, "xix": 19, "xx": 20}
+#: line-start numbering in other styles: "(1)", "a.", "b)", "(c)", "I.", "iv)"; a space must follow
+_STYLED_LINE = re.compile(
+    r"^[ \t]*(?:\((?P<paren>\d{1,3})\)|(?P<open>\()?(?:(?P<roman>[ivxIVX]{1,5})|(?P<alpha>[a-zA-Z]))(?(open)\)|[.):]))"
+    r"[ \t]+(?=\S)",
+    re.MULTILINE,
+)
+
+
+def styled_line_markers(text: str) -> dict[str, list[Marker]]:
+    """Line-start markers per numbering style (a letter that is also a roman numeral counts for both)."""
+    found: dict[str, list[Marker]] = {}
+    for m in _STYLED_LINE.finditer(text):
+        if m.group("paren"):
+            found.setdefault("(1)", []).append(Marker(m.start(), m.end(), (int(m.group("paren")),), LINE, "1"))
+            continue
+        token = m.group("roman") or m.group("alpha")
+        if token.lower() in _ROMAN and (token.islower() or token.isupper()):
+            style = "I" if token.isupper() else "i"
+            found.setdefault(style, []).append(Marker(m.start(), m.end(), (_ROMAN[token.lower()],), LINE, style))
+        if len(token) == 1:
+            style = "A" if token.isupper() else "a"
+            number = ord(token.lower()) - ord("a") + 1
+            found.setdefault(style, []).append(Marker(m.start(), m.end(), (number,), LINE, style))
+    return found
+
+
+def number_label(numbers: tuple[int, ...], style: str = "1") -> str:
+    """``(3,)`` -> ``"3"`` (``"c"``, ``"III"`` in those styles); combined ``(2, 3)`` -> ``"2 en 3"``."""
+    labels = [_styled(n, style) for n in numbers]
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " en " + labels[-1]
+
+
+def _styled(number: int, style: str) -> str:
+    if style in ("a", "A") and 1 <= number <= 26:
+        letter = chr(ord("a") + number - 1)
+        return letter.upper() if style == "A" else letter
+    if style in ("i", "I"):
+        roman = next((r for r, n in _ROMAN.items() if n == number), str(number))
+        return roman.upper() if style == "I" else roman
+    return str(number)
+
+
 def inline_markers(text: str) -> list[Marker]:
     """``N.`` anywhere it could start an item: after ``?``, a sentence end, a line start."""
     markers = []
@@ -149,7 +197,12 @@ def inline_markers(text: str) -> list[Marker]:
         if strength and _starts_item(text, m.end(), allow_lower=after_list_colon):
             end = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip(" \t\xa0"))
             markers.append(Marker(m.start(), end, (int(m.group(1)),), strength))
-    return markers
+    for m in _INLINE_PAREN.finditer(text):  # "...gekort? 2) Wat zijn ...": only right after a "?" or a line start
+        strength = context_strength(text, m.start())
+        if strength in (STRONG, LINE) and _starts_item(text, m.end(), allow_lower=False):
+            end = m.end() + len(text[m.end():]) - len(text[m.end():].lstrip(" \t\xa0"))
+            markers.append(Marker(m.start(), end, (int(m.group(1)),), strength))
+    return sorted(markers, key=lambda marker: marker.start)
 
 
 def question_chain(markers: list[Marker]) -> list[Marker]:
@@ -226,27 +279,39 @@ def _backtrack(ordered: list[Marker], best: list[tuple[float, int]]) -> list[Mar
 
 
 def question_markers(text: str) -> list[Marker]:
-    """The question markers of ``text``: the first numbering style that yields a real run.
+    """The question markers of ``text``: the numbering style whose run is the best evidence.
 
     ``Vraag N`` headers win over line numbers, which win over inline numbers,
     because in that order the style is less likely to occur inside an answer.
+    Without a run of ``1.`` lines, among the other line-start styles (``(1)``,
+    ``a.``, ``I.``) the run that asks most (items holding a ``?``), then the
+    longest, is taken: ``a.`` items in an answer or ``I.`` initials ask nothing.
     """
     vraag = question_chain(vraag_markers(text))
     if vraag:
         return vraag
     by_line = question_chain(line_markers(text))
+    if len(by_line) < 2:  # sub-items "a." inside "1." items must not outvote the main numbering
+        runs = [by_line] + [question_chain(markers) for markers in styled_line_markers(text).values()]
+        by_line = max(runs, key=lambda run: (_asking(text, run), len(run), -run[0].start if run else 0))
     inline = question_chain(inline_markers(text))
     if by_line and len(by_line) >= len(inline):
         return by_line  # line numbers are explicit enough to trust even a single "1."
     return inline if len(inline) >= 2 else []
 
 
+def _asking(text: str, run: list[Marker]) -> int:
+    """How many items of ``run`` ask something (hold a ``?`` before the next item)."""
+    ends = [m.start for m in run[1:]] + [len(text)]
+    return sum("?" in text[m.end:end] for m, end in zip(run, ends))
+
+
 def candidates_of_style(text: str, chain: list[Marker]) -> list[Marker]:
     """All candidates of the same style as ``chain`` (used to re-anchor around answers)."""
     if not chain:
         return []
-    for finder in (vraag_markers, line_markers, inline_markers):
-        found = finder(text)
+    styled = styled_line_markers(text)
+    for found in (vraag_markers(text), line_markers(text), *styled.values(), inline_markers(text)):
         starts = {m.start for m in found}
         if all(m.start in starts for m in chain):
             return found
@@ -256,8 +321,9 @@ def candidates_of_style(text: str, chain: list[Marker]) -> list[Marker]:
 # --- answer markers ----------------------------------------------------------
 
 _ANSWER_HEADER = re.compile(
-    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?)(?:[ \t]+op)?(?:[ \t]+(?:de[ \t]+)?(?:[Vv]ra(?:ag|gen)))?"
-    rf"(?:[ \t]+(?P<nums>{NUMBER_LIST}))?|Ad[ \t]*(?P<ad>{NUMBER_LIST})[ \t]*\)?)"
+    rf"^[ \t]*(?:(?P<word>Antwoord(?:en)?|ANTWOORD(?:EN)?|Reactie|REACTIE)(?P<college>[ \t]+(?:van[ \t]+)?(?:het[ \t]+)?(?:college|B&W|B[ \t]*en[ \t]*W))?"
+    rf"(?:[ \t]+(?:op|OP))?(?:[ \t]+(?:de|DE)?[ \t]*(?:[Vv]ra(?:ag|gen)|VRA(?:AG|GEN)))?"
+    rf"(?:[ \t]+(?P<nums>{NUMBER_LIST}))?|(?:Ad|AD)[ \t]*(?P<ad>{NUMBER_LIST})[ \t]*\)?)"
     rf"[ \t]*(?P<sep>[:.)]?)",
     re.MULTILINE,
 )
@@ -273,8 +339,9 @@ def answer_headers(text: str) -> list[Marker]:
     for m in _ANSWER_HEADER.finditer(text):
         numbers = m.group("nums") or m.group("ad") or ""
         rest_of_line = text[m.end():].split("\n", 1)[0]
-        if m.group("word") == "Antwoorden" and not numbers:
-            continue
+        word = (m.group("word") or "").lower()
+        if word == "antwoorden" and not numbers or (m.group("college") or word == "reactie") and m.group("sep") != ":":
+            continue  # "Antwoorden", "Antwoord van het college" and "Reactie" without ":" head the answer section
         if not (m.group("sep") or not rest_of_line.strip()):
             continue
         if numbers and m.group("sep") == "." and not m.group("ad") and re.match(r"\d", rest_of_line.strip()):

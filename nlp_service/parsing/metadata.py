@@ -14,22 +14,49 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_PATTERN, parse_date
+from . import signatures
+from .dates import DATE_PATTERN, MONTH_NAMES, MONTHS, parse_date
 
+#: label vocabulary, as regular expressions; a value follows a ":" (or, for the labels in
+#: _NO_COLON, a space: "Indiendatum 3 februari 2020"). "datum" and "verzonden" name no role
+#: of their own: before the questions they date the submission, after them the answer.
 _LABELS = {
-    "submitted": ("indiendatum", "datum indiening", "ingediend op", "ingediend", "datum"),
-    "answered": ("antwoorddatum", "datum antwoord", "datum beantwoording", "beantwoord op"),
-    "authors": ("door", "indiener", "indieners", "vraagsteller", "vraagstellers", "ingediend door"),
-    "parties": ("fractie", "partij"),
-    "title": ("onderwerp", "titel", "betreft"),
+    "submitted": (r"indien(?:ings)?datum", r"datum\s+(?:van\s+)?(?:indiening|indienen|ontvangst)", r"ingediend(?!\s+door)(?:\s+op)?",
+                  r"datum\s+vragen", r"ingezonden(?:\s+op)?", r"ingekomen(?:\s+op)?", r"datum\s+ontvangst",
+                  r"ontvangen(?:\s+op)?"),
+    "answered": (r"antwoorddatum", r"datum\s+(?:van\s+(?:het\s+)?)?(?:antwoord|beantwoording)", r"beantwoord(?:\s+op)?",
+                 r"datum\s+(?:collegebesluit|verzending\s+antwoord)"),
+    "dated": (r"datum", r"verzonden(?:\s+op)?", r"verzend(?:datum|ing)", r"datum\s+verzending"),
+    "authors": (r"door", r"indiener(?:\(?s\)?)?", r"vra(?:ag|gen)steller(?:\(?s\)?)?", r"ingediend\s+door", r"steller(?:s)?",
+                r"raadslid", r"raadsleden", r"van", r"naam\s+(?:indiener|raadslid|vragensteller)(?:\(?s\)?)?",
+                r"(?:schriftelijke\s+)?vragen\s+van"),
+    "parties": (r"fractie", r"partij", r"fracties"),
+    "title": (r"onderwerp", r"titel", r"betreft", r"inzake"),
+    # file references and the college's side: out of the intro, never an author
+    "reference": (r"portefeuillehouder", r"aan", r"cc", r"kopie(?:\s+aan)?", r"(?:ons\s+|uw\s+)?kenmerk", r"registratienummer", r"zaaknummer",
+                  r"behandelend\s+ambtenaar", r"afdeling", r"bijlage(?:n|\(n\))?", r"documentnummer", r"nummer"),
 }
+_NO_COLON = re.compile(r"indien|antwoorddatum|datum\s+\w|indiener|vra(?:ag|gen)steller|ingediend\s+door|beantwoord|naam\s")
+_ROLE = {pattern: role for role, patterns in _LABELS.items() for pattern in patterns}
 _LABEL_LINE = re.compile(
-    r"^[ \t]*(?P<label>" + "|".join(sorted((l for ls in _LABELS.values() for l in ls), key=len, reverse=True))
-    + r")[ \t]*:[ \t]*(?P<value>[^\n]*)$",
+    r"^[ \t]*(?P<label>" + "|".join(sorted(_ROLE, key=len, reverse=True)) + r")(?P<colon>[ \t]*:|[ \t]+(?=\S))"
+    r"[ \t]*(?P<value>[^\n]*)$",
     re.MULTILINE | re.IGNORECASE,
 )
+#: a place and a date on a line of their own: "Leiden, 12 maart 2024"
+_PLACE_DATE = re.compile(rf"^[ \t]*[A-Z][\w'’-]+(?:[ \t]+[a-z]{{1,3}}[ \t]+[A-Z][\w'’-]+)?,[ \t]*(?:\w+dag[ \t]+)?({DATE_PATTERN})[ \t]*$",
+                         re.MULTILINE)
+#: an answer-section heading that carries the answer's date: "Beantwoording door het college, 2 april 2024"
+_DATED_HEADING = re.compile(rf"^[ \t]*(?:antwoord(?:en)?|beantwoording|reactie)\b[^\n]*?({DATE_PATTERN})",
+                            re.MULTILINE | re.IGNORECASE)
 _SUBMITTED = re.compile(rf"\(ingezonden\s+({DATE_PATTERN})\)", re.IGNORECASE)
 _RECEIVED = re.compile(rf"\(ontvangen\s+({DATE_PATTERN})\)", re.IGNORECASE)
+#: "Op 6 november jl. hebben de leden X en Y schriftelijke vragen gesteld": the year may be left out
+_ASKED_ON = re.compile(
+    rf"\bOp\s+(?P<day>\d{{1,2}})\s+(?P<month>{MONTH_NAMES})\.?(?:\s+(?P<year>\d{{4}}))?(?:\s+jl\.?)?,?\s+"
+    rf"(?:heeft|hebben)\b[^.]{{0,300}}?\bvragen\s+(?:gesteld|ingediend|ingezonden)",
+    re.IGNORECASE,
+)
 # "van het lid X (P) aan", "de leden X en Y (beiden P) hebben"; not "de leden der Kamer"
 _MEMBERS = re.compile(
     r"\b(?:het|de)\s+(?:lid|leden)\s+(?!der\b)(?:lid\s+)?(?P<who>.{1,300}?)"
@@ -37,12 +64,15 @@ _MEMBERS = re.compile(
     re.IGNORECASE,
 )
 _TK_TITLE = re.compile(
-    r"Vragen van (?:het|de) (?:lid|leden) .+? over (?P<title>.+?)(?:\s*\(ingezonden|\s+(?:Antwoord|Mededeling) van\b|\s*$)"
+    # PDF extraction glues words: "...en Sportover zorg voor ...", "Sport overhet verdwijnen ..."
+    r"(?:Vragen|(?:Mondelinge|Schriftelijke) vragen) van (?:het|de) (?:lid|leden) .+?(?:\s|(?<=[a-z]))over(?:\s+|(?=(?:het|de|een|the)\s))(?P<title>.+?)"
+    r"(?:\s*\(ingezonden|\s+(?:Antwoord|Mededeling) van\b|\s*$)"
 )
-_NAME_PARTY = re.compile(r"(?P<names>[^()]+?)\s*\((?P<party>[^()]+)\)")
-_NAME_SPLIT = re.compile(r"\s*,\s*|\s+en\s+|\s+&\s+")
-_GROUP_WORDS = re.compile(r"^(?:beiden|beide|allen|alle)\s+", re.IGNORECASE)
-_GLUED_NAME = re.compile(r"(?<=[a-zà-ÿ])(?=[A-Z])")  # "DaniëlleJansen" from PDF extraction
+_MEMBER_TITLE = re.compile(  # "Schriftelijke vragen van raadslid X (P) over ..."
+    r"\bvan\s+(?:het\s+|de\s+)?(?:raadslid|raadsleden|fractievoorzitter|fractie\s+van)\s+(?P<who>.{2,200}?)"
+    r"(?=\s+(?:over|aan|inzake|betreffende|m\.b\.t\.)\b|\s*$)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -65,49 +95,63 @@ class Metadata:
 def _add(items: list[str], *values: str) -> None:
     for value in values:
         value = value.strip(" .,;´`'")
-        if value and value not in items:
+        if value and value.lower() not in {i.lower() for i in items}:
             items.append(value)
 
 
 def split_names_and_parties(text: str) -> tuple[list[str], list[str]]:
-    """``"A (X) en B (Y)"``, ``"A en B (beiden X)"``, ``"A, B en C"`` -> names, parties."""
-    authors: list[str] = []
-    parties: list[str] = []
-    cursor = 0
-    for match in _NAME_PARTY.finditer(text):
-        _add(authors, *_names(match.group("names")))
-        _add(parties, _GROUP_WORDS.sub("", match.group("party").strip()))
-        cursor = match.end()
-    _add(authors, *_names(text[cursor:]))
-    return authors, parties
-
-
-def _names(text: str) -> list[str]:
-    text = re.sub(r"^\s*(?:,|en\b)\s*", "", text.strip())
-    text = re.sub(r"\s+c\.s\.?$", "", text)
-    return [_GLUED_NAME.sub(" ", name).strip() for name in _NAME_SPLIT.split(text) if name.strip()]
+    return signatures.split_names_and_parties(text)
 
 
 def label_lines(text: str) -> list[re.Match]:
-    return list(_LABEL_LINE.finditer(text))
+    """Label lines; a label without ``:`` only when it cannot be prose ("Indiendatum 3 mei 2024")."""
+    found = []
+    for match in _LABEL_LINE.finditer(text):
+        label = re.sub(r"\s+", " ", match.group("label").lower())
+        if ":" not in match.group("colon"):
+            role = _role(label)
+            dated = role in ("submitted", "answered", "dated") and re.match(DATE_PATTERN, match.group("value"), re.I)
+            if not (dated or role == "authors" and _NO_COLON.match(label)):
+                continue
+        found.append(match)
+    return found
 
 
-def from_labels(text: str) -> Metadata:
+def place_date_lines(text: str) -> list[re.Match]:
+    """``Leiden, 3 maart 2024`` on a line of its own: the letter's date."""
+    return list(_PLACE_DATE.finditer(text))
+
+
+def _role(label: str) -> str:
+    return next(role for pattern, role in _ROLE.items() if re.fullmatch(pattern, label, re.IGNORECASE))
+
+
+def from_labels(text: str, after_questions: bool = False) -> Metadata:
+    """Values of the label lines in ``text``; an unspecific date label takes its role from the position."""
     meta = Metadata()
     for match in label_lines(text):
-        label, value = match.group("label").lower(), match.group("value").strip()
-        if label in _LABELS["submitted"] and not meta.submitted:
+        role, value = _role(match.group("label").lower()), match.group("value").strip()
+        if role == "dated":
+            role = "answered" if after_questions else "submitted"
+        if role == "submitted" and not meta.submitted:
             meta.submitted = parse_date(value)
-        elif label in _LABELS["answered"] and not meta.answered:
+        elif role == "answered" and not meta.answered:
             meta.answered = parse_date(value)
-        elif label in _LABELS["authors"]:
+        elif role == "authors":
             authors, parties = split_names_and_parties(value)
             _add(meta.authors, *authors)
             _add(meta.parties, *parties)
-        elif label in _LABELS["parties"]:
-            _add(meta.parties, *_NAME_SPLIT.split(value))
-        elif label in _LABELS["title"] and not meta.title:
+        elif role == "parties":
+            _add(meta.parties, *(signatures.normalise_party(p) for p in re.split(r"\s*,\s*|\s+en\s+", value)))
+        elif role == "title" and not meta.title:
             meta.title = value
+    if not meta.answered and (heading := _DATED_HEADING.search(text)):
+        meta.answered = parse_date(heading.group(1))
+    if placed := _PLACE_DATE.search(text):  # "Leiden, 12 maart 2024": dated where it stands
+        if after_questions and not meta.answered:
+            meta.answered = parse_date(placed.group(1))
+        elif not after_questions and not meta.submitted:
+            meta.submitted = parse_date(placed.group(1))
     return meta
 
 
@@ -119,23 +163,31 @@ def from_parliament_header(header: str) -> Metadata:
         meta.submitted = parse_date(match.group(1))
     if match := _RECEIVED.search(flat):
         meta.answered = parse_date(match.group(1))
-    if match := _MEMBERS.search(flat):
+    if not meta.submitted and (match := _ASKED_ON.search(flat[:5000])):
+        meta.submitted = _asked_on(match, meta.answered)
+    opening = next((m for line in header.split("\n")[:6] if (m := _MEMBER_TITLE.search(line))), None)
+    if match := _MEMBERS.search(flat) or opening:
         meta.authors, meta.parties = split_names_and_parties(match.group("who"))
     if match := _TK_TITLE.search(flat[:3000]):
         meta.title = match.group("title").strip().rstrip(".")
     return meta
 
 
+def _asked_on(match: re.Match, answered: str | None) -> str | None:
+    """The date of "Op 6 november jl. ..."; without a year, the latest such date before the answer."""
+    day, month = int(match.group("day")), MONTHS[match.group("month").lower()]
+    if match.group("year"):
+        return parse_date(f"{day}-{month}-{match.group('year')}")
+    if not answered:
+        return None
+    year = int(answered[:4])
+    if (month, day) > (int(answered[5:7]), int(answered[8:10])):
+        year -= 1
+    return parse_date(f"{day}-{month}-{year}")
+
+
 def from_signature(lines: list[str], known_authors: list[str]) -> Metadata:
-    """``Name (Party)`` lines, or name then party lines, under the questions."""
+    """``Name (Party)``, ``Name, Party``, ``Name – Party`` lines, or name then party lines."""
     meta = Metadata()
-    for line in lines:
-        if _NAME_PARTY.fullmatch(line.strip()):
-            authors, parties = split_names_and_parties(line)
-            _add(meta.authors, *authors)
-            _add(meta.parties, *parties)
-        elif line in known_authors or (not known_authors and not meta.authors):
-            _add(meta.authors, line)
-        else:
-            _add(meta.parties, line)
+    meta.authors, meta.parties = signatures.from_lines(lines, known_authors)
     return meta

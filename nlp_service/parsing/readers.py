@@ -26,6 +26,7 @@ from pathlib import PurePath
 
 from .dates import parse_date
 from .errors import ParseError
+from .markers import number_label
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class RawDocument:
     authors: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)  # page headers/footers, footnotes: kept in 'other'
 
 
 @dataclass
@@ -158,19 +160,27 @@ def read_text(data: bytes, name: str) -> ReadResult:
 
 
 def read_pdf(data: bytes, name: str) -> ReadResult:
+    """Body text by layout (see :mod:`.pdftext`); pages without a text layer are named in a warning."""
     import pypdf
+
+    from .pdftext import read_layout
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             reader.decrypt("")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        layout = read_layout(reader)
     except Exception as exc:  # pypdf raises many types for broken files
         raise ParseError(name, f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise ParseError(name, "PDF holds no extractable text (scanned image?)")
-    return ReadResult([RawDocument(_stem(name), text)])
+    if not layout.body.strip():
+        raise ParseError(name, "PDF has no text layer (a scanned image?): OCR is not supported, nothing was read")
+    warnings = []
+    if layout.empty_pages:
+        pages = ", ".join(map(str, layout.empty_pages))
+        warnings.append(f"{name}: page(s) {pages} have no text layer (scanned?): their content is missing")
+        log.warning(warnings[-1])
+    return ReadResult([RawDocument(_stem(name), layout.body, warnings=warnings,
+                                   furniture=layout.furniture + layout.footnotes)])
 
 
 def read_docx(data: bytes, name: str) -> ReadResult:
@@ -195,14 +205,37 @@ def _docx_blocks(document) -> Iterator[str]:
     numbering = _DocxNumbering(document)
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            for row in block.rows:
-                yield " | ".join(cell.text.strip() for cell in row.cells)
+            rows = [[cell.text.strip() for cell in row.cells] for row in block.rows]
+            yield from _question_table(rows) or (" | ".join(row) for row in rows)
         else:
             yield numbering.prefix(block) + block.text
 
 
+def _question_table(rows: list[list[str]]) -> list[str]:
+    """A table with a ``Vraag`` column (and perhaps an ``Antwoord`` one): each row as ``Vraag N`` (/ ``Antwoord N``)."""
+    if len(rows) < 2:
+        return []
+    header = [cell.lower() for cell in rows[0]]
+    asked = next((i for i, cell in enumerate(header) if re.match(r"(?:schriftelijke\s+)?vra(?:ag|gen)\b", cell)), None)
+    answered = next((i for i, cell in enumerate(header) if re.match(r"(?:beantwoording|antwoord)", cell)), None)
+    if asked is None or asked == answered:
+        return []
+    blocks = []
+    for count, row in enumerate(rows[1:], start=1):
+        label = next((m.group(1) for cell in row[:1] if (m := re.fullmatch(r"(\d{1,3})[.)]?", cell))), str(count))
+        blocks.append(f"Vraag {label}\n{row[asked]}")
+        if answered is not None and row[answered]:
+            blocks.append(f"Antwoord {label}\n{row[answered]}")
+    return blocks
+
+
+#: Word's list formats as the parser's numbering styles (see markers.number_label); "-" a bullet
+_WORD_STYLES = {"decimal": "1", "lowerLetter": "a", "upperLetter": "A", "lowerRoman": "i", "upperRoman": "I",
+                "bullet": "-"}
+
+
 class _DocxNumbering:
-    """Counts automatically numbered (decimal, first level) paragraphs per list."""
+    """Writes out Word's automatic list numbers (first level): ``1.``, ``a.``, ``I.``, bullets as ``-``."""
 
     def __init__(self, document) -> None:
         self.formats: dict[str, str] = {}
@@ -228,10 +261,13 @@ class _DocxNumbering:
             return ""
         level = numbering.ilvl.val if numbering.ilvl is not None else 0
         num_id = str(numbering.numId.val)
-        if level != 0 or self.formats.get(num_id) != "decimal":
+        style = _WORD_STYLES.get(self.formats.get(num_id, ""))
+        if level != 0 or style is None:
             return ""
+        if style == "-":
+            return "- "
         self.counters[num_id] = self.counters.get(num_id, 0) + 1
-        return f"{self.counters[num_id]}. "
+        return f"{number_label((self.counters[num_id],), style)}. "
 
     @staticmethod
     def _numbering_of(paragraph):

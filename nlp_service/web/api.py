@@ -9,6 +9,7 @@ from ..errors import Unavailable
 from ..pipeline import IngestReport
 from .auth import require_token
 from .context import service
+from .limits import accepts_upload
 from .searching import make_search_request, search_params
 from .uploads import documents_from_request
 
@@ -39,6 +40,7 @@ def question(question_id: int) -> Response:
 
 
 @blueprint.post("/api/documents")
+@accepts_upload
 @require_token
 def upload() -> tuple[Response, int]:
     documents, failed = documents_from_request()

@@ -6,7 +6,7 @@ from werkzeug.routing import BaseConverter
 
 from ..config import apply_process_settings, load_settings
 from ..service import Service
-from . import api, dossier, errors, formatting, headers, pages
+from . import api, council, dossier, errors, formatting, headers, limits, pages, registers
 from .context import EXTENSION
 
 
@@ -29,6 +29,7 @@ def create_app(service: Service | None = None) -> Flask:
         apply_process_settings(service.settings)  # a WSGI server imported us: nobody else did
     settings = service.settings
     app = Flask(__name__)
+    # the largest body any route takes; each route's own limit: limits.register
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
     app.config["MAX_QUERY_CHARS"] = settings.max_query_chars
     # Form fields are small (source, title); only the file part may be large.
@@ -36,11 +37,17 @@ def create_app(service: Service | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
+    # werkzeug redirects //api/x to an absolute URL built from the Host header (308 to any
+    # host a client names); a path with // is simply not found
+    app.url_map.merge_slashes = False
     app.extensions[EXTENSION] = service
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(dossier.blueprint)
+    app.register_blueprint(council.blueprint)
+    app.register_blueprint(registers.blueprint)
     errors.register(app)
     formatting.register(app)
     headers.register(app, settings)
+    limits.register(app, settings)
     return app

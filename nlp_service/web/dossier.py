@@ -20,6 +20,7 @@ from ..parsing import EXTENSIONS as SUPPORTED_EXTENSIONS
 from ..parsing import ParseError
 from .bodies import json_object
 from .context import service
+from .limits import accepts_upload
 from .uploads import DEFAULT_SOURCE, content_name, documents_from_request, file_extension
 
 blueprint = Blueprint("dossier", __name__)
@@ -31,6 +32,7 @@ UNREADABLE = "Deze brief kon niet worden gelezen of bevat geen genummerde vragen
 
 
 @blueprint.post("/api/dossier")
+@accepts_upload
 def api_dossier() -> Response:
     letter, document_id = _api_letter()
     return jsonify(service().dossier(letter, document_id))
@@ -69,6 +71,7 @@ def page() -> tuple[str, int] | str:
 
 
 @blueprint.post("/nieuwe-brief")
+@accepts_upload
 def page_post() -> tuple[str, int] | str:
     text = request.form.get("text", "")
     try:
@@ -100,6 +103,7 @@ def _dossier_page(letter: Document, document_id: int | None, text: str = "") -> 
 
 
 @blueprint.post("/nieuwe-brief/download")
+@accepts_upload
 def download() -> Response:
     fmt = request.form.get("format", "")
     if fmt not in DOWNLOAD_FORMATS:

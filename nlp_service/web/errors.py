@@ -6,6 +6,8 @@ carries a traceback.
 """
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -15,11 +17,14 @@ from .headers import is_api_path
 #: (title, explanation) of the error page per status
 PAGE_MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Deze zoekopdracht klopt niet", "Controleer de zoektekst en de filters en probeer het opnieuw."),
-    404: ("Niet gevonden", "Deze pagina, dit document of deze vraag bestaat niet (meer)."),
+    404: ("Niet gevonden", "Deze pagina, brief of vraag bestaat niet (meer)."),
     405: ("Niet toegestaan", "Deze pagina kan niet op deze manier worden opgevraagd."),
     413: ("Te groot", "Wat u verstuurde is groter dan de server aanneemt."),
     503: ("Zoeken is nu niet mogelijk", "De zoekindex is er (nog) niet of is beschadigd. Probeer het later opnieuw."),
 }
+#: a database error on a read path (a LIKE pattern past SQLite's limit was a 500): the
+#: operator reads the detail in the log, the client only that it may try again
+DATABASE_ERROR = "the database could not answer this request: try again later"
 DEFAULT_PAGE_MESSAGE = ("Er ging iets mis", "Er ging aan onze kant iets mis. Probeer het later opnieuw.")
 INTERNAL_ERROR = "internal server error"
 
@@ -27,6 +32,7 @@ INTERNAL_ERROR = "internal server error"
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(sqlite3.OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -60,6 +66,11 @@ def handle_service_error(exc: ServiceError) -> Response:
     if status > 500:  # the operator has something to fix (no index, no model)
         current_app.logger.warning("%s %s: %s", request.method, request.path, exc)
     return error_response(status, str(exc))
+
+
+def handle_database_error(exc: sqlite3.OperationalError) -> Response:
+    current_app.logger.warning("%s %s: database error: %s", request.method, request.path, exc)
+    return error_response(503, DATABASE_ERROR)
 
 
 def handle_unexpected(exc: Exception) -> Response:

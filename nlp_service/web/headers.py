@@ -24,7 +24,8 @@ def allowed_origins(settings: Settings) -> frozenset[str]:
 
 
 def is_api_path(path: str) -> bool:
-    return path.startswith("/api/") or path == "/health"
+    path = "/" + path.lstrip("/")  # werkzeug routes //api/x as /api/x
+    return path.startswith("/api/") or path in ("/api", "/health")
 
 
 def register(app: Flask, settings: Settings) -> None:
@@ -34,6 +35,10 @@ def register(app: Flask, settings: Settings) -> None:
     def add_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.method == "OPTIONS" and is_api_path(request.path) and not response.is_json:
+            # Flask's automatic OPTIONS answer is an empty text/html body; under /api all is JSON
+            response.set_data(b"{}")
+            response.mimetype = "application/json"
         if origins and is_api_path(request.path):
             add_cors_headers(response, origins)
         return response

@@ -5,12 +5,14 @@ from collections.abc import Mapping
 
 from flask import abort, request
 
+from ..query_input import shown
 from ..retrievers import FUSED, SORTS
 from ..search import SearchRequest
 from .bodies import json_object
 from .context import service
 
 SEARCH_PARAMS = ("q", "k", "since", "until", "party", "author", "source", "sort", "mode")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def search_params() -> dict[str, str]:
@@ -19,6 +21,9 @@ def search_params() -> dict[str, str]:
         return _strings(request.args)
     if request.is_json:
         return _strings(json_object("the body must be a JSON object of search parameters"))
+    # a JSON body sent as text/plain, read as an empty form, got "the query is empty"
+    if request.mimetype not in FORM_TYPES and (request.mimetype or request.content_length):
+        abort(415, f"expected application/json (or a form body), got Content-Type {shown(request.mimetype)}")
     return _strings(request.form)
 
 

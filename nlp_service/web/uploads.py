@@ -17,6 +17,7 @@ from flask import abort, request
 from .. import parsing
 from ..documents import Document
 from ..parsing import EXTENSIONS as SUPPORTED_EXTENSIONS
+from ..query_input import shown
 from .bodies import json_object
 
 DEFAULT_SOURCE = "upload"
@@ -45,7 +46,7 @@ def _from_multipart(failed: list[tuple[str, str]]) -> list[Document]:
     extension = file_extension(upload.filename or "")
     if extension not in SUPPORTED_EXTENSIONS:
         supported = " ".join(sorted(SUPPORTED_EXTENSIONS))
-        abort(415, f"unsupported file type {extension or '(no extension)'}; supported: {supported}")
+        abort(415, f"unsupported file type {shown(extension) if extension else '(no extension)'}; supported: {supported}")
     data = upload.read()
     documents = parsing.parse_bytes(data, content_name(data, extension), clean_source(request.form.get("source")),
                                     on_error=lambda _path, exc: failed.append((upload.filename or "upload", str(exc))))
