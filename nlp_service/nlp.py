@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import simplemma
 
+from . import decompound
+
 
 def _import_spacy_without_torch():
     """spaCy's thinc imports torch whenever it is installed (it is, for sentence-transformers):
@@ -98,7 +100,19 @@ def lemmas(text: str) -> list[str]:
     return [lemma(t) for t in tokens(text)]
 
 
+#: index a compound's parts beside the whole word (decompound.py); measured in docs/judged.md
+COMPOUND_PARTS = False
+
+
 def index_terms(text: str) -> list[str]:
-    """The lexical index's terms: content words, lemmatised and stemmed."""
+    """The lexical index's terms: content words, lemmatised and stemmed (with compound parts
+    after the whole word when COMPOUND_PARTS)."""
     stop = stopwords()
-    return [stem(t) for t in tokens(text) if t not in stop]
+    if not COMPOUND_PARTS:
+        return [stem(t) for t in tokens(text) if t not in stop]
+    terms = []
+    for token in tokens(text):
+        if token not in stop:
+            terms.append(stem(token))
+            terms.extend(stem(part) for part in decompound.split(token))
+    return terms

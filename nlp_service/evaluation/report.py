@@ -124,7 +124,10 @@ def markdown(result: dict, chart_name: str) -> str:
         _intro(result),
         "## Summary\n\n" + _summary_table(result["tasks"]) + f"\n\n![retrieval quality per task]({chart_name})",
         "## Per task\n\n" + "\n\n".join(_task_section(n, t) for n, t in result["tasks"].items()),
-        "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()),
+        *(["## Judged precedent search\n\n" + judged_section(result["tasks"]["judged"])]
+          if "judged" in result["tasks"] else []),
+        "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()
+                                                   if "tuning" in t),
         *(["## Dossier of a letter\n\n" + dossier_section(result["dossier"])] if "dossier" in result else []),
         "## Question and answer linking (parser)\n\n" + _linking_section(result["linking"]),
         METHOD.format(depth=settings["candidates_per_retriever"], service_depth=settings["service_candidates"],
@@ -161,15 +164,31 @@ def _versus(comparison: dict) -> str:
 
 
 def _task_section(name: str, task: dict) -> str:
-    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"])] for mode in REPORT_ORDER]
-    rows.append(["hybrid at service depth", *(task["hybrid_at_service_candidates"][m] for m in task["metrics"])])
+    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"]), f"± {task['ci95'][mode]:.3f}"]
+            for mode in REPORT_ORDER]
+    rows.append(["hybrid at service depth", *(task["hybrid_at_service_candidates"][m] for m in task["metrics"]), ""])
     skipped = task["skipped_without_relevant"]
     facts = (f"{task['description']}. {task['queries']} queries (mean {task['mean_query_words']} words, "
              f"{task['mean_relevant']} relevant documents each)"
              + (f"; {skipped} skipped without a relevant earlier question" if skipped else "") + ".")
     ceiling = "".join(f" {m} cannot exceed {v:.3f} here (k / relevant documents, per query)."
                       for m, v in task.get("recall_ceiling", {}).items() if v < 0.995)
-    return f"### {name}\n\n{facts}{ceiling}\n\n" + table(["mode", *task["metrics"]], rows)
+    return f"### {name}\n\n{facts}{ceiling}\n\n" + table(["mode", *task["metrics"], f"{task['primary']} 95% CI"], rows)
+
+
+def judged_section(task: dict) -> str:
+    """nDCG@10 per mode and kind of query, with intervals, and how much of each top 10 was judged."""
+    judged = task["judged"]
+    kinds = sorted(next(iter(judged.values()))["by_kind"])
+    rows = [[mode, f"{v['mean']:.3f} ± {v['ci95']:.3f}",
+             *(f"{v['by_kind'][k]['mean']:.3f} ± {v['by_kind'][k]['ci95']:.3f}" for k in kinds), v["judged_at_10"]]
+            for mode, v in judged.items()]
+    counts = ", ".join(f"{next(iter(judged.values()))['by_kind'][k]['queries']} {k}" for k in kinds)
+    return (f"{task['queries']} queries ({counts}); {task['skipped_without_relevant']} without a relevant letter "
+            f"are left out. Judgements: `tests/data/judged/` (see its GUIDELINE.md); ± is the 95% interval of "
+            f"the mean. *judged@10*: the share of each top 10 that was judged (unjudged letters count as not "
+            f"relevant; re-pool when it drops).\n\n"
+            + table(["mode", "nDCG@10 (all)", *(f"nDCG@10 ({k})" for k in kinds), "judged@10"], rows))
 
 
 def _tuning_section(name: str, task: dict, settings: dict) -> str:
