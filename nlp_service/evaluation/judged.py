@@ -50,6 +50,11 @@ def read_qrels(path: Path = QRELS_FILE) -> dict[str, dict[str, int]]:
     return json.loads(Path(path).read_text(encoding="utf-8"))["qrels"]
 
 
+def read_judging(path: Path = QRELS_FILE) -> dict[str, dict]:
+    """Query id -> who judged its pool, when, and how many letters."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))["judging"]
+
+
 def judged_task(max_query_chars: int, qrels: dict[str, dict[str, int]] | None = None,
                 queries_path: Path = QUERIES_FILE) -> Task:
     """The judged queries that have at least one relevant document (the others have no defined

@@ -87,6 +87,7 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
     results = {mode: mean_scores(task, docs, task.metrics) for mode, docs in runs.items()}
     best_single = max(RETRIEVERS, key=lambda mode: results[mode][task.primary])
     service_depth = hybrid_run(engine, task, retrieved, service_candidates)
+    primary = {mode: per_query(task, docs, task.primary) for mode, docs in runs.items()}
     return {
         "description": task.description,
         "queries": len(task.queries),
@@ -101,6 +102,8 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
         "hybrid_at_service_candidates": mean_scores(task, service_depth, task.metrics),
         "recall_ceiling": {m: round(mean([min(1.0, int(m.split("@")[1]) / len(q.grades)) for q in task.queries]), 4)
                            for m in task.metrics if m.startswith("recall@")},
-        "ci95": {mode: round(mean_interval(per_query(task, docs, task.primary)), 4) for mode, docs in runs.items()},
+        "ci95": {mode: round(mean_interval(scores), 4) for mode, scores in primary.items()},
+        #: the primary metric per query, so two runs (before and after a change) compare pairwise
+        "per_query": {"qids": [q.qid for q in task.queries], **{m: [round(v, 4) for v in s] for m, s in primary.items()}},
         **({"tuning": tune(task, retrieved, service_depth, service_candidates)} if task.tunable else {}),
     }
