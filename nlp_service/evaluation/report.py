@@ -126,6 +126,8 @@ def markdown(result: dict, chart_name: str) -> str:
         "## Per task\n\n" + "\n\n".join(_task_section(n, t) for n, t in result["tasks"].items()),
         *(["## Judged precedent search\n\n" + judged_section(result["tasks"]["judged"])]
           if "judged" in result["tasks"] else []),
+        *(["## Per-letter reference baseline (issue #18)\n\n" + reference_section(result["reference"], result["tasks"])]
+          if result.get("reference") else []),
         "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()
                                                    if "tuning" in t),
         *(["## Dossier of a letter\n\n" + dossier_section(result["dossier"])] if "dossier" in result else []),
@@ -189,6 +191,21 @@ def judged_section(task: dict) -> str:
             f"the mean. *judged@10*: the share of each top 10 that was judged (unjudged letters count as not "
             f"relevant; re-pool when it drops).\n\n"
             + table(["mode", "nDCG@10 (all)", *(f"nDCG@10 ({k})" for k in kinds), "judged@10"], rows))
+
+
+def reference_section(reference: dict, tasks: dict) -> str:
+    """Each service mode against the same mode of the per-letter baseline (reference.py)."""
+    rows = []
+    for name, ref in reference.items():
+        primary = tasks[name]["primary"]
+        for mode in REPORT_ORDER:
+            rows.append([name, mode, tasks[name]["results"][mode][primary], ref["results"][mode][primary],
+                         _versus(ref["service_minus_reference"][mode])])
+    return ("One entry per letter (title, intro and question text; no answers), BM25 over it with the service's "
+            "analyzer, multilingual-e5-small over the same text, plain RRF (k = 60, equal weights): the baseline "
+            "the issue quotes, rebuilt over this home's letters. The service's modes rank units and judge a letter "
+            "at its first unit.\n\n"
+            + table(["task", "mode", "service", "reference", "service − reference (95% CI)"], rows))
 
 
 def _tuning_section(name: str, task: dict, settings: dict) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import parsing
 from ..config import Settings
 from ..errors import ServiceError
-from ..embedding import open_encoder
+from ..embedding import EmbeddingCache, open_encoder
 from ..home import Home
 from ..fsutil import atomic_write_text
 from ..locking import WriteLock
@@ -31,10 +31,11 @@ from ..retrievers import FUSED
 from ..search import SearchEngine, SearchRequest
 from ..service import Service
 from ..store import Store, StoredDocument
-from . import datasets, dossier_task, judged, linking
+from . import datasets, dossier_task, judged, linking, reference
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
 from .querycache import CachedQueryEncoder
+from .reference import ReferenceRetriever, load_letters
 from .scoring import Rankings, Retrieved, mode_runs, task_results
 
 QUICK_BELGIAN = 100
@@ -103,14 +104,15 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         with timer("retrieve"):
             for task in tasks:
                 log(f"retrieving {len(task.queries)} queries: {task.name}")
-                key = judged.council_key if task.name == judged.TASK_NAME else _external_id
-                retrieved[task.name] = retrieve(engine, task, options.depth, settings.threads, key)
+                retrieved[task.name] = retrieve(engine, task, options.depth, settings.threads, _key_of(task))
         with timer("score_and_tune"):
             tasks_out = {t.name: task_results(engine, t, retrieved[t.name], settings.candidates) for t in tasks}
             for task in tasks:
                 if task.name == judged.TASK_NAME:
                     tasks_out[task.name]["judged"] = judged.breakdown(
                         task, mode_runs(engine, task, retrieved[task.name]), judged.read_qrels())
+        with timer("reference"):
+            reference_out = reference_baseline(service, encoder, tasks, retrieved, options.depth)
         with timer("dossier"):
             dossier_out = dossier_task.evaluate(engine, records, groups)
         with timer("linking"):
@@ -127,6 +129,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                      "short_query_words": settings.short_query_words,
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
+        "reference": reference_out,
         "dossier": dossier_out,
         "linking": linking_out,
         "timings_s": timer.seconds,
@@ -221,8 +224,32 @@ def _check_ids(store: Store, tasks: Sequence[Task]) -> None:
 # -- retrieval and scoring -----------------------------------------------------
 
 
+#: the tasks the per-letter reference baseline is run on (it has no answer units)
+REFERENCE_TASKS = ("precedent_pasted", "precedent_title", judged.TASK_NAME)
+
+
+def reference_baseline(service: Service, encoder, tasks: Sequence[Task], retrieved: dict[str, Retrieved],
+                       depth: int) -> dict:
+    """Issue #18's per-letter baseline (reference.py) beside the service's modes, on the precedent tasks."""
+    picked = [t for t in tasks if t.name in REFERENCE_TASKS]
+    if not picked:
+        return {}
+    cache = EmbeddingCache(service.settings.cache_path)
+    try:
+        baseline = ReferenceRetriever(load_letters(service.store), encoder, cache)
+    finally:
+        cache.close()
+    return {t.name: reference.evaluate(baseline, t, _key_of(t), mode_runs(service.engine, t, retrieved[t.name]), depth)
+            for t in picked}
+
+
 def _external_id(stored: StoredDocument) -> str:
     return stored.document.external_id
+
+
+def _key_of(task: Task) -> Callable[[StoredDocument], str | None]:
+    """How a task's judgements name documents: source:external_id for the judged task, else the external id."""
+    return judged.council_key if task.name == judged.TASK_NAME else _external_id
 
 
 def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int,
