@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from nlp_service import nlp  # noqa: E402
 from nlp_service.config import load_settings  # noqa: E402
 from nlp_service.evaluation import judged  # noqa: E402
 from nlp_service.evaluation.homes import with_home  # noqa: E402
@@ -40,7 +41,10 @@ def main() -> None:
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--qrels", type=Path)
+    parser.add_argument("--no-compound-parts", action="store_true",
+                        help="the lexical analyzer without compound parts (the pool of main before #18)")
     args = parser.parse_args()
+    nlp.COMPOUND_PARTS = not args.no_compound_parts
     settings = load_settings()
     service = Service(with_home(settings, args.home).replace(candidates=DEPTH))
     service.require_store()

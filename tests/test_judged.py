@@ -89,3 +89,26 @@ def test_judged_task_over_the_session_index(service):
     figures = judged.breakdown(task, runs, judged.read_qrels())
     assert set(figures) == {"lexical", "dense", "hybrid"}
     assert all(0 <= f["mean"] <= 1 and f["ci95"] > 0 for f in figures.values())
+
+
+def test_reference_baseline_over_the_session_index(service):
+    """The per-letter baseline: one entry per stored letter, filters applied per letter, and the three
+    modes scored beside the service's on the judged task."""
+    from nlp_service.embedding import EmbeddingCache
+    from nlp_service.evaluation import reference
+
+    letters = reference.load_letters(service.store)
+    assert len(letters.ids) == service.store.counts()["documents"]
+    cache = EmbeddingCache(service.settings.cache_path)
+    try:
+        baseline = reference.ReferenceRetriever(letters, service.encoder, cache)
+    finally:
+        cache.close()
+    only_leiden = Query("x", "sociaal scheefwonen", Filters(source=judged.LEIDEN), {})
+    assert [letters.sources[i] for i in baseline.rankings(only_leiden, 10)["hybrid"]] == [judged.LEIDEN]
+    task = judged.judged_task(service.settings.max_query_chars)
+    runs = mode_runs(service.engine, task, retrieve(service.engine, task, 100, 2, judged.council_key))
+    out = reference.evaluate(baseline, task, judged.council_key, runs, 100)
+    for mode in reference.MODES:
+        assert 0 < out["results"][mode]["ndcg@10"] <= 1
+        assert set(out["service_minus_reference"][mode]) == {"difference", "ci95", "clear"}

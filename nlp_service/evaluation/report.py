@@ -186,8 +186,8 @@ def judged_section(task: dict) -> str:
              *(f"{v['by_kind'][k]['mean']:.3f} ± {v['by_kind'][k]['ci95']:.3f}" for k in kinds), v["judged_at_10"]]
             for mode, v in judged.items()]
     counts = ", ".join(f"{next(iter(judged.values()))['by_kind'][k]['queries']} {k}" for k in kinds)
-    return (f"{task['queries']} queries ({counts}); {task['skipped_without_relevant']} without a relevant letter "
-            f"are left out. Judgements: `tests/data/judged/` (see its GUIDELINE.md); ± is the 95% interval of "
+    return (f"{task['queries']} queries ({counts}); left out for want of a relevant letter: "
+            f"{task['skipped_without_relevant']}. Judgements: `tests/data/judged/` (see its GUIDELINE.md); ± is the 95% interval of "
             f"the mean. *judged@10*: the share of each top 10 that was judged (unjudged letters count as not "
             f"relevant; re-pool when it drops).\n\n"
             + table(["mode", "nDCG@10 (all)", *(f"nDCG@10 ({k})" for k in kinds), "judged@10"], rows))
