@@ -31,10 +31,13 @@ NOT_PARTS = frozenset({"heid", "heden", "schap", "schappen", "isme", "ingen", "l
 
 @lru_cache(maxsize=1)
 def _zipf() -> dict[str, float]:
-    """wordfreq's large Dutch list as Zipf values (loaded once: ~1 s, 311k words)."""
+    """wordfreq's large Dutch list as Zipf values, loaded on first use (~1 s). Only words frequent
+    enough to be a part are kept: a rarer whole word scores 0, which decides nothing differently,
+    since every split's mean is at least MIN_ZIPF."""
     from wordfreq import get_frequency_dict
 
-    return {w: math.log10(f) + 9 for w, f in get_frequency_dict("nl", "large").items() if f > 0}
+    floor = 10 ** (MIN_ZIPF - 9)
+    return {w: math.log10(f) + 9 for w, f in get_frequency_dict("nl", "large").items() if f >= floor}
 
 
 def zipf(word: str) -> float:
