@@ -34,6 +34,14 @@ sees the query text and the filters.
   question against every FAQ answer passage (indexed as their own collection,
   answers only), with `Filters(kinds=("answer",))`. The one relevant document is
   the question's own. MRR@10, Recall@1, Recall@10.
+* **Judged precedent search** (full runs only; the home then also holds the Tweede Kamer
+  and Leiden letters). 70 typed and pasted queries over all council letters, relevance
+  judged 0/1/2 per letter by reading the pooled top 20 of every mode
+  (`tests/data/judged/`, GUIDELINE.md); a pasted query's own letter is left out; FAQ
+  passages are not part of it. nDCG@10, MRR@10, Recall@20; never tuned on.
+* **Per-letter reference baseline** (issue #18): BM25 and e5 over one entry per letter
+  (title, intro, questions; no answers), plain RRF (k = 60), on the precedent and judged
+  tasks, each service mode compared with the same reference mode.
 * **Judging.** The core ranks units (intro, question, answer passages); a
   document is judged once, at the rank of its first unit (the order grouping by
   question gives, without cutting to k results first).
