@@ -210,7 +210,7 @@ def _print_result(rank: int, result) -> None:
     people = ", ".join(doc["authors"] + [f"({p})" for p in doc["parties"]])
     click.secho(f"{rank}. [{doc['source']}] {doc['title'] or doc['external_id']}", bold=True)
     click.echo(f"   {doc['submitted'] or 'datum onbekend'}  {people}  score {result.score:.4f}  "
-               f"(document {doc['id']}, matched {result.matched})")
+               f"(document {doc['id']}, matched {result.matched}, {result.match})")
     click.echo(f"   Vraag {result.question['number']}: {shorten(result.question['text'])}")
     click.echo(f"   Antwoord: {shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
 
@@ -385,6 +385,12 @@ from .cli_council import commitments_command, trend_command  # noqa: E402
 
 main.add_command(trend_command)
 main.add_command(commitments_command)
+
+# --- for the griffie: termijnbewaking and cases (nlp_service/cli_registers.py) -------
+from .cli_registers import cases, status  # noqa: E402
+
+main.add_command(status)
+main.add_command(cases)
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

@@ -17,6 +17,14 @@ from .home import Home
 PREFIX = "NLP_SERVICE_"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
+#: names the page shows for the shared data's collections (NLP_SERVICE_COLLECTION_NAMES adds or overrides)
+DEFAULT_COLLECTION_NAMES = {
+    "leiden": "Gemeente Leiden",
+    "dekamer-2017": "Belgische Kamer 2017",
+    "tweedekamer-2024": "Tweede Kamer 2024",
+    "rijksoverheid-faq": "Rijksoverheid FAQ",
+    "upload": "Toegevoegd via de API",
+}
 
 
 class ConfigError(ServiceError, ValueError):
@@ -67,6 +75,14 @@ class Settings:
     #: BM25's weight for short queries: a typed query's exact words matter more than for a
     #: pasted one (titles: 1.0-1.5 best, 0.75 loses 0.01 nDCG@10)
     weight_lexical_short: float = field(default_factory=lambda: _env_float("WEIGHT_LEXICAL_SHORT", 1.0))
+    #: the relevance floor: a result whose matched text has at least this cosine similarity
+    #: with the query is a direct match, below it a related one (chosen on the evaluation
+    #: data, docs/match-floor.md); pasted questions and short typed queries apart, like the weights
+    match_floor: float = field(default_factory=lambda: _env_float("MATCH_FLOOR", 0.88))
+    match_floor_short: float = field(default_factory=lambda: _env_float("MATCH_FLOOR_SHORT", 0.84))
+    #: and for a short query, the share of its words (index terms) the matched text must hold:
+    #: a query none of whose words occur anywhere (``xyzzyqwv``) is near something all the same
+    match_coverage_short: float = field(default_factory=lambda: _env_float("MATCH_COVERAGE_SHORT", 0.25))
     #: how many results one document may hold in a result list
     per_document: int = field(default_factory=lambda: _env_int("PER_DOCUMENT", 3))
     #: candidates each retriever hands to the fusion
@@ -78,10 +94,16 @@ class Settings:
     max_upload_mb: int = field(default_factory=lambda: _env_int("MAX_UPLOAD_MB", 10))
     max_query_chars: int = field(default_factory=lambda: _env_int("MAX_QUERY_CHARS", 5000))
     max_k: int = field(default_factory=lambda: _env_int("MAX_K", 100))
+    #: days the college has to answer a written question (Reglement van Orde): past it, a question is overdue
+    answer_term_days: int = field(default_factory=lambda: _env_int("ANSWER_TERM_DAYS", 30))
     #: comma-separated origins allowed by CORS; empty = CORS off
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", ""))
     #: the embedding cache file; empty = ``<home>/embeddings.sqlite``. Several homes may share one.
     cache_file: str = field(default_factory=lambda: _env("CACHE", ""))
+    #: readable collection names for the page: ``source=Name,source=Name`` (added to the defaults)
+    collection_names: str = field(default_factory=lambda: _env("COLLECTION_NAMES", ""))
+    #: the collection the search page starts with (a municipality's own letters); empty = all
+    default_collection: str = field(default_factory=lambda: _env("DEFAULT_COLLECTION", ""))
     #: the shared corpus (demo, evaluation, benchmarks)
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA", str(REPO_ROOT.parent / "shared" / "data"))))
 
@@ -89,7 +111,7 @@ class Settings:
         if self.encoder_backend not in ("onnx", "torch"):
             raise ConfigError(f"{PREFIX}ENCODER_BACKEND must be 'onnx' or 'torch', got {self.encoder_backend!r}")
         for name in ("threads", "batch_size", "rrf_k", "per_document", "candidates", "max_k", "short_query_words",
-                     "max_upload_mb", "max_query_chars"):
+                     "max_upload_mb", "max_query_chars", "answer_term_days"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if not 0 <= self.port <= 65535:
@@ -97,6 +119,21 @@ class Settings:
         for name in ("weight_lexical", "weight_lexical_short", "weight_dense"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must not be negative")
+        for name in ("match_floor", "match_floor_short", "match_coverage_short"):
+            if not -1 <= getattr(self, name) <= 1:
+                raise ConfigError(f"{PREFIX}{name.upper()} must be between -1 and 1")
+        self.collection_labels  # a malformed NLP_SERVICE_COLLECTION_NAMES is an error at start-up
+
+    @property
+    def collection_labels(self) -> dict[str, str]:
+        """Collection -> the name the page shows: the shared collections' defaults, then the operator's."""
+        labels = dict(DEFAULT_COLLECTION_NAMES)
+        for item in filter(None, (part.strip() for part in self.collection_names.split(","))):
+            source, sep, label = item.partition("=")
+            if not sep or not source.strip() or not label.strip():
+                raise ConfigError(f"{PREFIX}COLLECTION_NAMES must be 'source=Name,source=Name', got {item!r}")
+            labels[source.strip()] = label.strip()
+        return labels
 
     def replace(self, **changes) -> "Settings":
         """A copy with the given settings changed; ``None`` values are ignored."""

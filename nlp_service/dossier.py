@@ -241,12 +241,13 @@ class DossierBuilder:
     # -- precedents and similar letters --------------------------------------
 
     def _precedents(self, search: QuestionSearch, verdict: Verdict | None, units: dict[int, Unit]) -> list[dict]:
-        results = self.engine.results(search.fused, search.request, limit=self.k)
+        results = self.engine.results(search.fused, search.request, limit=self.k, dense=search.rankings.get("dense"))
         if verdict is not None and all(r.question["id"] != verdict.question_id for r in results):
             # the earlier question that triggers the warning is always shown, with its answer
             trigger = [(uid, s) for uid, s in search.rankings["dense"]
                        if units[uid].question_id == verdict.question_id][:1]
-            results = self.engine.results(trigger, search.request, limit=1) + results[: self.k - 1]
+            results = (self.engine.results(trigger, search.request, limit=1, dense=search.rankings.get("dense"))
+                       + results[: self.k - 1])
         return [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit} for r in results]
 
     def similar_letters(self, searches: Sequence[QuestionSearch], units: dict[int, Unit]) -> list[dict]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import parsing
+from . import casestore, parsing
 from .config import Settings
 from .documents import Document
 from .embedding import EmbeddingCache, Encoder, encode_documents_cached
@@ -96,6 +96,7 @@ class Indexer:
                 doc_id, status = self.store.upsert_document(document, units)
                 setattr(report, status, getattr(report, status) + 1)
                 report.document_ids.append(doc_id)
+            casestore.rebuild(self.store)  # a new letter may belong to a case that arrived earlier, or found one
             if report.changed or self._index_is_stale():
                 self._build_and_swap(report, progress)
         report.seconds = time.perf_counter() - started
@@ -107,6 +108,7 @@ class Indexer:
         started = time.perf_counter()
         with WriteLock(self.settings.home, "reindex"):
             self._check_units_model(force=True)
+            casestore.rebuild(self.store)
             self._build_and_swap(report, progress)
         report.seconds = time.perf_counter() - started
         return report
@@ -115,6 +117,7 @@ class Indexer:
         with WriteLock(self.settings.home, "delete"):
             deleted = self.store.delete_document(doc_id)
             if deleted:
+                casestore.rebuild(self.store)
                 self._build_and_swap(IngestReport(), progress=False)
         return deleted
 

@@ -67,6 +67,8 @@ class DenseRetriever:
 
     def __init__(self, retrieval: Retrieval):
         self.retrieval = retrieval
+        #: the query's embedding, kept for the relevance floor (cosines of results BM25 alone found)
+        self.query_vector = retrieval.vector
 
     def search(self, query: str, n: int, allowed: list[int] | None) -> Ranking:
         from .index.generation import IndexUnavailableError
@@ -81,7 +83,7 @@ class DenseRetriever:
         vector = self.retrieval.vector
         if vector is None:
             started = time.perf_counter()
-            vector = encoder.encode_queries([query])[0]
+            vector = self.query_vector = encoder.encode_queries([query])[0]
             timings["encode_ms"] = (time.perf_counter() - started) * 1000
         searched = time.perf_counter()
         found = generation.dense.search(vector, n, allowed)

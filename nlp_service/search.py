@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import nlp
 from .config import Settings
 from .embedding import Encoder
 from .errors import InvalidRequest
@@ -22,8 +23,9 @@ from .highlight import snippet
 from .index import generation as gen
 from .index.fusion import group_results, reciprocal_rank_fusion
 from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
+from .registers import Register
 from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
-from .store import Store, StoredDocument
+from .store import Store, StoredDocument, StoredQuestion
 from .units import Unit
 
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
@@ -69,6 +71,10 @@ class SearchRequest:
     sort: str = SORTS[0]
 
 
+#: a result above the relevance floor is a direct match, below it a related one
+DIRECT, RELATED = "direct", "related"
+
+
 @dataclass
 class SearchResult:
     score: float
@@ -81,10 +87,14 @@ class SearchResult:
     #: which unit matched: "intro" (the letter's title and introduction) counts as the question in
     #: ``matched`` (the JSON schema's two values); the page names it apart
     matched_unit: str = ""
+    #: cosine similarity of the query and the matched text (None: not read, because it lies below the
+    #: dense retriever's last candidate and so under the floor, or the index keeps no vectors)
+    similarity: float | None = None
+    match: str = RELATED
 
     def to_dict(self, with_snippet: bool = False) -> dict:
-        data = {"score": round(self.score, 6), "document": self.document, "question": self.question,
-                "answer": self.answer, "matched": self.matched}
+        data = {"score": round(self.score, 6), "match": self.match, "document": self.document,
+                "question": self.question, "answer": self.answer, "matched": self.matched}
         if with_snippet:
             data["snippet"] = self.snippet
         return data
@@ -95,9 +105,31 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     timings_ms: dict[str, float]
+    #: letters holding a direct match among all the candidates (not only the ``k`` returned)
+    direct_documents: int = 0
 
     def to_dict(self, with_snippet: bool = False) -> dict:
-        return {"query": self.query, "results": [r.to_dict(with_snippet) for r in self.results]}
+        return {"query": self.query, "direct_documents": self.direct_documents,
+                "results": [r.to_dict(with_snippet) for r in self.results]}
+
+
+@dataclass
+class Ranked:
+    """A request's fused units, with what the relevance floor needs to judge them."""
+
+    units: Ranking  # (unit id, fusion score), best first
+    generation: gen.Generation
+    #: the dense retriever's whole candidate list, (unit id, cosine) best first; None where it did not run
+    dense: Ranking | None = None
+    query_vector: np.ndarray | None = None  # the query's embedding, where the dense retriever made it
+
+
+def order_by_date(results: list[SearchResult]) -> list[SearchResult]:
+    """The direct matches newest first, then the related results in order of relevance:
+    sorting by date never lets the newest letters of the whole index push out the relevant ones."""
+    direct = sorted((r for r in results if r.match == DIRECT), key=lambda r: r.document["submitted"] or "",
+                    reverse=True)
+    return direct + [r for r in results if r.match != DIRECT]
 
 
 def parse_date(value: str | None, name: str) -> str | None:
@@ -117,6 +149,25 @@ def filter_value(value: str | None, name: str) -> str | None:
     if value is not None and len(value) > MAX_FILTER_CHARS:
         raise QueryError(f"{name} must be at most {MAX_FILTER_CHARS} characters", name)
     return value
+
+
+#: what each question object carries about its case (registers.Register.questions)
+CASE_FIELDS = ("status", "answered", "answer_document", "due")
+
+
+def question_object(stored: StoredQuestion, fields: dict) -> dict:
+    """``{"id", "number", "text"}`` of a question and its status in its case."""
+    return {"id": stored.id, "number": stored.question.number, "text": stored.question.text,
+            **{name: fields[name] for name in CASE_FIELDS}}
+
+
+def make_filters(since=None, until=None, party=None, author=None, source=None) -> Filters:
+    """Validated filters from raw parameters (the CLI's options, a request's query string)."""
+    filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
+                      filter_value(author, "author"), filter_value(source, "source"))
+    if filters.since and filters.until and filters.since > filters.until:
+        raise QueryError("since must not be after until", "dates")
+    return filters
 
 
 def document_card(stored: StoredDocument) -> dict:
@@ -180,11 +231,7 @@ class SearchEngine:
             raise QueryError(f"mode must be one of {', '.join(MODES)}, got {shown(mode)}", "mode")
         if sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {shown(sort)}", "sort")
-        filters = Filters(parse_date(since, "since"), parse_date(until, "until"), filter_value(party, "party"),
-                          filter_value(author, "author"), filter_value(source, "source"))
-        if filters.since and filters.until and filters.since > filters.until:
-            raise QueryError("since must not be after until", "dates")
-        return SearchRequest(query, k, filters, mode, sort)
+        return SearchRequest(query, k, make_filters(since, until, party, author, source), mode, sort)
 
     # -- ranking -----------------------------------------------------------
 
@@ -195,14 +242,63 @@ class SearchEngine:
         return {"lexical": lexical, "dense": self.settings.weight_dense}
 
     def rank_units(self, request: SearchRequest, timings: dict[str, float] | None = None,
-                   exclude_document: int | None = None) -> Ranking:
+                   exclude_document: int | None = None) -> Ranked:
         """Fused (unit id, score) best first, before grouping."""
-        rankings = self.candidate_rankings(request, timings)
+        generation = self.generation()
+        retrievers = self._retrievers(request, generation, timings)
+        rankings = self._run(retrievers, request)
         ranked = rankings[request.mode] if request.mode in rankings else self.fuse(rankings, request.query)
         if exclude_document is not None:
             units = self.store.get_units(uid for uid, _ in ranked)
             ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
-        return ranked
+        dense = next((r for r in retrievers if r.name == "dense"), None)
+        return Ranked(ranked, generation, rankings.get("dense"), None if dense is None else dense.query_vector)
+
+    def is_short(self, query: str) -> bool:
+        return len(query.split()) <= self.settings.short_query_words
+
+    def floor_for(self, query: str) -> float:
+        """The relevance floor (cosine) for this kind of query: a typed one or a pasted question."""
+        return self.settings.match_floor_short if self.is_short(query) else self.settings.match_floor
+
+    def judge(self, query: str, similarity: float | None, coverage: float) -> str:
+        """Direct or related: the matched text is close enough to the query (cosine at least the
+        floor) and, for a few typed words, holds enough of them (``coverage``: the share of the
+        query's index terms it holds; docs/match-floor.md)."""
+        if similarity is None or similarity < self.floor_for(query):
+            return RELATED
+        if self.is_short(query) and coverage < self.settings.match_coverage_short:
+            return RELATED
+        return DIRECT
+
+    def coverages(self, generation: gen.Generation, query: str, unit_ids: list[int]) -> dict[int, float]:
+        """Per unit, the share of the query's distinct index terms (lemmatised, stemmed, stop words
+        out) it holds, read from the lexical index: the words BM25 sees."""
+        terms = list(dict.fromkeys(nlp.index_terms(query)))
+        held = dict.fromkeys(unit_ids, 0)
+        if not terms or not unit_ids:
+            return {uid: 0.0 for uid in held}
+        conn = generation.lexical_conn()
+        for term in terms:
+            for uid in generation.lexical.units_holding(conn, term, unit_ids):
+                held[uid] += 1
+        return {uid: n / len(terms) for uid, n in held.items()}
+
+    def similarities(self, ranked: Ranked, unit_ids: list[int], query: str) -> dict[int, float]:
+        """Cosine of the query with each unit that may reach the floor: the dense retriever's own
+        score where it found the unit. A unit it did not find scores below its last candidate: when
+        that one is under the floor, so is the unit (left out: related); else it is read from the
+        unit's stored vector (BM25 alone found it, or a lexical search)."""
+        cosines = dict(ranked.dense or ())
+        known = {uid: cosines[uid] for uid in unit_ids if uid in cosines}
+        missing = [uid for uid in unit_ids if uid not in known]
+        below_floor = bool(ranked.dense) and ranked.dense[-1][1] < self.floor_for(query)
+        if missing and not below_floor:
+            vector = ranked.query_vector
+            if vector is None:
+                vector = self.encoder.encode_queries([query])[0]
+            known.update(ranked.generation.dense.similarities(vector, missing))
+        return known
 
     def fuse(self, rankings: dict[str, Ranking], query: str) -> Ranking:
         """RRF of the retrievers' candidate lists with the weights this query gets."""
@@ -233,11 +329,15 @@ class SearchEngine:
         Separate from the fusion so the evaluation can fuse one retrieval many ways.
         ``vector``: the query already encoded (a dossier encodes all its questions in one batch).
         """
-        timings = {} if timings is None else timings
-        generation = self.generation()
+        return self._run(self._retrievers(request, self.generation(), timings, vector), request)
+
+    def _retrievers(self, request: SearchRequest, generation: gen.Generation,
+                    timings: dict[str, float] | None, vector: np.ndarray | None = None) -> list:
+        retrieval = Retrieval(generation, self._encoder, {} if timings is None else timings, vector)
+        return [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
+
+    def _run(self, retrievers: list, request: SearchRequest) -> dict[str, Ranking]:
         allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        retrieval = Retrieval(generation, self._encoder, timings, vector)
-        retrievers = [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
         return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
 
     def retrieve(self, name: str, query: str, n: int, allowed: list[int] | None) -> Ranking:
@@ -248,35 +348,61 @@ class SearchEngine:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         ranked = self.rank_units(request, timings)
-        results = self.results(ranked, request, limit=request.k if request.sort == "relevance" else self.settings.candidates)
+        # every candidate is judged, so the page can say how many letters match, and sorting by
+        # date can pick the newest among all the direct matches
+        results = self.results(ranked, request, limit=self.settings.candidates, snippets=False)
+        direct_documents = len({r.document["id"] for r in results if r.match == DIRECT})
         if request.sort == "date":
-            results.sort(key=lambda r: r.document["submitted"] or "", reverse=True)
-            results = results[: request.k]
+            results = order_by_date(results)
+        results = results[: request.k]
+        for result in results:  # only what is shown needs its excerpt
+            result.snippet = snippet(result.matched_text, request.query)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
-        return SearchResponse(request.query, results, timings)
+        return SearchResponse(request.query, results, timings, direct_documents)
 
-    def results(self, ranked: Ranking, request: SearchRequest, limit: int) -> list[SearchResult]:
-        """Ranked units as result cards: grouped per question, at most ``limit``."""
-        units = self.store.get_units(uid for uid, _ in ranked)
-        ranked = [(uid, s) for uid, s in ranked if uid in units]  # a unit deleted since the index was built
-        grouped = group_results(ranked, lambda u: units[u].question_id, lambda u: units[u].document_id,
+    def register(self) -> Register:
+        """The cases as of today (statuses are computed against the current date, never stored)."""
+        return Register(self.store, self.settings.answer_term_days)
+
+    def results(self, ranked: Ranked | Ranking, request: SearchRequest, limit: int,
+                dense: Ranking | None = None, snippets: bool = True) -> list[SearchResult]:
+        """Ranked units as result cards: grouped per question, at most ``limit``, each judged
+        direct or related. A plain ranking (a dossier's own fusion) comes with its ``dense``
+        candidates (their cosines), or the query is encoded again to judge it."""
+        if not isinstance(ranked, Ranked):
+            ranked = Ranked(ranked, self.generation(), dense)
+        units = self.store.get_units(uid for uid, _ in ranked.units)
+        register = self.register()
+        # a question repeated in its answer letter is its original question: one result, with the answer
+        original = register.originals(u.question_id for u in units.values())
+        question_of = {uid: original.get(u.question_id, u.question_id) for uid, u in units.items()}
+        questions = self.store.get_questions(question_of.values())
+        kept = [(uid, s) for uid, s in ranked.units if question_of.get(uid) in questions]  # deleted since indexed
+        grouped = group_results(kept, question_of.__getitem__, lambda u: questions[question_of[u]].document_id,
                                 limit=limit, per_document=self.settings.per_document)
-        questions = self.store.get_questions(units[u].question_id for u, _ in grouped)
-        documents = self.store.get_documents(units[u].document_id for u, _ in grouped)
+        documents = self.store.get_documents(questions[question_of[u]].document_id for u, _ in grouped)
+        fields = register.questions(question_of[u] for u, _ in grouped)
+        cases = register.documents(documents)
+        cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
+        floor = self.floor_for(request.query)
+        # only a result above the cosine floor needs its word share (and only for a short query)
+        near = [u for u, _ in grouped if cosines.get(u, -1.0) >= floor]
+        coverage = self.coverages(ranked.generation, request.query, near) if self.is_short(request.query) else {}
         results = []
         for unit_id, score in grouped:
             unit: Unit = units[unit_id]
-            stored_q = questions[unit.question_id]
-            matched = "answer" if unit.kind == "answer" else "question"
+            stored_q = questions[question_of[unit_id]]
             results.append(SearchResult(
                 score=score,
-                document=document_card(documents[unit.document_id]),
-                question={"id": stored_q.id, "number": stored_q.question.number, "text": stored_q.question.text},
-                answer=stored_q.question.answer,
-                matched=matched,
+                document={**document_card(documents[stored_q.document_id]), **cases[stored_q.document_id]},
+                question=question_object(stored_q, fields[stored_q.id]),
+                answer=fields[stored_q.id]["answer"],
+                matched="answer" if unit.kind == "answer" else "question",
                 matched_text=unit.text,
-                snippet=snippet(unit.text, request.query),
                 matched_unit=unit.kind,
+                similarity=cosines.get(unit_id),
+                match=self.judge(request.query, cosines.get(unit_id), coverage.get(unit_id, 0.0)),
+                snippet=snippet(unit.text, request.query) if snippets else "",
             ))
         return results
 
@@ -286,10 +412,13 @@ class SearchEngine:
         stored = self.store.get_document(doc_id)
         if stored is None:
             return None
-        card = document_card(stored)
+        register = self.register()
+        questions = self.store.questions_of(doc_id)
+        fields = register.questions(q.id for q in questions)
+        card = {**document_card(stored), **register.document(doc_id)}
         card.update(intro=stored.document.intro, other=stored.document.other,
-                    questions=[{"id": q.id, "number": q.question.number, "text": q.question.text,
-                                "answer": q.question.answer} for q in self.store.questions_of(doc_id)])
+                    questions=[{**question_object(q, fields[q.id]), "answer": fields[q.id]["answer"]}
+                               for q in questions])
         return card
 
     def get_question(self, question_id: int, similar: int = 5) -> dict | None:
@@ -299,10 +428,14 @@ class SearchEngine:
         document = self.store.get_documents([stored.document_id])[stored.document_id]
         request = SearchRequest(stored.question.text[: self.settings.max_query_chars], k=similar)
         ranked = self.rank_units(request, exclude_document=stored.document_id)
+        register = self.register()
+        fields = register.questions([question_id])[question_id]
+        # its answer letter repeats it: that is this question, not a precedent
+        found = [r for r in self.results(ranked, request, limit=similar + 1) if r.question["id"] != question_id]
         return {
-            "id": stored.id, "number": stored.question.number, "text": stored.question.text,
-            "answer": stored.question.answer, "document": document_card(document),
-            "similar": [r.to_dict() for r in self.results(ranked, request, limit=similar)],
+            **question_object(stored, fields), "answer": fields["answer"],
+            "document": {**document_card(document), **register.document(stored.document_id)},
+            "similar": [r.to_dict() for r in found[:similar]],
         }
 
     def stats(self) -> dict:

@@ -13,16 +13,19 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import feeds, nlp, trend
+from . import casestore, feeds, nlp, trend
 from .commitment_search import find_commitments
 from .config import Settings
+from .deadlines import PENDING, STATUSES
 from .documents import Document
 from .dossier import DossierBuilder
 from .embedding import Encoder, open_encoder
 from .errors import Unavailable
+from .locking import WriteLock
 from .pipeline import Indexer, IngestReport
 from .retrievers import FUSED, SORTS
-from .search import SearchEngine, SearchRequest, SearchResponse
+from .search import (QueryError, SearchEngine, SearchRequest, SearchResponse, document_card, make_filters,
+                     question_object)
 from .store import Store, StoredDocument
 
 
@@ -135,6 +138,33 @@ class Service:
         return {"index": generation.id, "documents": documents, "units": generation.manifest.units,
                 "model_id": generation.manifest.model_id}
 
+    def questions_by_status(self, statuses: str | list[str] | None = None, since=None, until=None, party=None,
+                            author=None, source=None) -> list[dict]:
+        """Question objects with their document card, of the given statuses (default: every
+        status still to watch), oldest due date first: the griffie's termijnbewaking."""
+        wanted = PENDING if not statuses else [statuses] if isinstance(statuses, str) else list(statuses)
+        unknown = [s for s in wanted if s not in STATUSES]
+        if unknown:
+            raise QueryError(f"status must be one of {', '.join(STATUSES)}, got {unknown[0]!r}", "status")
+        pending = self.engine.register().pending(wanted, make_filters(since, until, party, author, source))
+        questions = self.store.get_questions(qid for qid, _, _ in pending)
+        documents = self.store.get_documents(doc_id for _, doc_id, _ in pending)
+        return [{**question_object(questions[qid], fields), "answer": fields["answer"],
+                 "document": document_card(documents[doc_id])} for qid, doc_id, fields in pending]
+
+    def unmatched_answer_letters(self) -> list[dict]:
+        return self.engine.register().unmatched_answer_letters()
+
+    def link_letters(self, doc_id: int, other_id: int) -> None:
+        """Put a letter in another's case (kept across reindexing); effective at once."""
+        with WriteLock(self.settings.home, "cases link"):
+            casestore.link(self.store, doc_id, other_id)
+
+    def unlink_letter(self, doc_id: int) -> None:
+        """Take a letter out of its case (kept across reindexing); effective at once."""
+        with WriteLock(self.settings.home, "cases unlink"):
+            casestore.unlink(self.store, doc_id)
+
     # -- writing -------------------------------------------------------------
 
     def ingest_paths(self, paths: Iterable[Path], source: str | None = None, progress: bool = False,
@@ -150,6 +180,8 @@ class Service:
     def migrate(self) -> list[int]:
         """Upgrade the store's schema; returns the versions reached (none: it was up to date)."""
         store = Store(self.home.store, upgrade=True)
+        if store.migrated:  # what is derived from the documents (letter kinds, cases) for what is stored
+            casestore.rebuild(store)
         with self._lock:  # the parts made over the store before it was upgraded go with it
             self._parts = {name: part for name, part in self._parts.items() if name == "encoder"}
             self._parts["store"] = store

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .casestore import CASES_SCHEMA
 from .errors import Unavailable
 from .units import Unit, UnitDraft
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # the search code owns Filters; the store only reads its fiel
     from .search import Filters
 from .documents import Document, Question, document_hash
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry upgrades the schema from version i to i + 1.
 _MIGRATIONS: list[str] = [
@@ -74,6 +75,7 @@ _MIGRATIONS: list[str] = [
     CREATE INDEX units_question ON units (question_id);
     CREATE INDEX units_document ON units (document_id);
     """,
+    CASES_SCHEMA,  # 2: letter kinds, cases, answers linked across letters (computed by `nlp-service migrate`)
 ]
 
 
@@ -105,6 +107,26 @@ def name_key(name: str | None) -> str:
 def _like_literal(text: str) -> str:
     """``text`` matched literally by LIKE ... ESCAPE '\\' (its own % and _ are no wildcards)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def document_filter(filters: Filters) -> tuple[list[str], list]:
+    """SQL conditions on documents ``d`` (and their parameters) for the filters' document fields."""
+    clauses, params = [], []
+    for column, op, value in (("submitted", ">=", filters.since), ("submitted", "<=", filters.until),
+                              ("source", "=", filters.source)):
+        if value:
+            clauses.append(f"d.{column} {op} ?")
+            params.append(value)
+    if filters.party:
+        clauses.append("d.id IN (SELECT document_id FROM document_people WHERE role = 'party' "
+                       "AND name_key(name) = ?)")
+        params.append(name_key(filters.party))
+    if filters.author:
+        # whole words of the name: "Kersten" and "maarten kersten" find Maarten Kersten, "Jan" not Jansen
+        clauses.append("d.id IN (SELECT document_id FROM document_people WHERE role = 'author' "
+                       "AND ' ' || name_key(name) || ' ' LIKE ? ESCAPE '\\')")
+        params.append(f"% {_like_literal(name_key(' '.join(filters.author.split())))} %")
+    return clauses, params
 
 
 class Store:
@@ -424,28 +446,10 @@ class Store:
 
     def unit_ids_matching(self, filters: Filters) -> list[int]:
         """Ids of every unit whose document passes the filters."""
-        clauses, params = [], []
-        if filters.since:
-            clauses.append("d.submitted >= ?")
-            params.append(filters.since)
-        if filters.until:
-            clauses.append("d.submitted <= ?")
-            params.append(filters.until)
-        if filters.source:
-            clauses.append("d.source = ?")
-            params.append(filters.source)
+        clauses, params = document_filter(filters)
         if filters.kinds:
             clauses.append("u.kind IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(filters.kinds)))
-        if filters.party:
-            clauses.append("d.id IN (SELECT document_id FROM document_people WHERE role = 'party' "
-                           "AND name_key(name) = ?)")
-            params.append(name_key(filters.party))
-        if filters.author:
-            # whole words of the name: "Kersten" and "maarten kersten" find Maarten Kersten, "Jan" not Jansen
-            clauses.append("d.id IN (SELECT document_id FROM document_people WHERE role = 'author' "
-                           "AND ' ' || name_key(name) || ' ' LIKE ? ESCAPE '\\')")
-            params.append(f"% {_like_literal(name_key(' '.join(filters.author.split())))} %")
         where = " AND ".join(clauses) or "1"
         # one JSON array instead of a Row per unit: half the time for tens of thousands of ids
         ids = self.conn.execute(

@@ -14,5 +14,16 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     export SKIP_BROWSER_TESTS=1
   fi
 fi
+# axe-core (the accessibility checker the browser tests inject), pinned, into a git-ignored folder
+AXE_VERSION=4.14.1
+if [ "${SKIP_BROWSER_TESTS:-0}" != 1 ] && [ ! -f "$ROOT/tests/vendor/node_modules/axe-core/axe.min.js" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "==> installing axe-core $AXE_VERSION for the accessibility tests"
+    npm install --silent --no-audit --no-fund --prefix "$ROOT/tests/vendor" "axe-core@$AXE_VERSION" >/dev/null \
+      || echo "warning: could not install axe-core; the accessibility tests will fail" >&2
+  else
+    echo "warning: npm missing: the accessibility tests need axe-core (npm install --prefix tests/vendor axe-core@$AXE_VERSION)" >&2
+  fi
+fi
 cd "$ROOT"
 exec "$ROOT/.venv/bin/python" -m pytest "$@"

@@ -96,6 +96,15 @@ def test_quick_evaluation_end_to_end(model_dir, tmp_path, cli):
             assert all(0.0 <= v <= 1.0 for v in task["results"][mode].values()), (name, mode)
         assert 0.0 <= task["tuning"]["best"][task["primary"]] <= 1.0
     assert data["tasks"]["answer_faq"]["results"]["hybrid"]["recall@10"] > 0.3, "FAQ answers must be findable"
+    # the relevance floor: precision of what is called direct, and queries left without a direct match
+    assert set(data["match_floor"]) == {"precedent_pasted", "precedent_title"}
+    for name, floor in data["match_floor"].items():
+        assert floor["without_floor"]["queries_without_direct"] == 0, "without a floor everything is a match"
+        for point in (floor["service"], floor["best"], *floor["grid"]):
+            assert 0.0 <= point["direct_precision"] <= 1.0 and 0 <= point["queries_without_direct"] <= point["queries"]
+        assert floor["best"]["f0.5"] >= floor["service"]["f0.5"]
+    assert data["match_floor"]["precedent_pasted"]["short_queries"] is False
+    assert "Relevance floor" in (tmp_path / "out" / "evaluation-quick.md").read_text(encoding="utf-8")
     dossier = data["dossier"]
     assert dossier["letters"] > 0 and 0.0 < dossier["ndcg@10"] <= 1.0
     for share in (dossier["asked_before"]["precision"], dossier["asked_before"]["recall"]):

@@ -38,6 +38,13 @@ def test_parse_number_list(text: str, numbers: list[int]) -> None:
     assert parse_number_list(text) == numbers
 
 
+def test_party_lists_hold_no_extraction_junk() -> None:
+    """Footnotes and sentences read as parties in the Tweede Kamer headers are left out; real names stay."""
+    text = "Bente Becker (VVD), Jan Jansen (Klimaatzaak tussen Milieudefensie en Shell?1 2) en Piet Post (PTB-GO!)"
+    assert split_names_and_parties(text)[1] == ["VVD", "PTB-GO!"]
+    assert split_names_and_parties("Ans Aa (Suriname beheerd»?1)")[1] == []
+
+
 def test_names_and_parties() -> None:
     assert split_names_and_parties("Van den Hil (VVD) en Bikker (ChristenUnie)") == (["Van den Hil", "Bikker"], ["VVD", "ChristenUnie"])
     assert split_names_and_parties("Kröger en Gabriëls (beiden GroenLinks-PvdA)") == (["Kröger", "Gabriëls"], ["GroenLinks-PvdA"])

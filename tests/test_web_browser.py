@@ -59,7 +59,7 @@ def test_search_read_and_filter_in_the_browser(browser, base_url, service):
     save_for_readme(screenshot(browser, "search-laptop.png", LAPTOP))
 
     # Phone: the answer stacks under the question.
-    screenshot(browser, "search-phone.png", PHONE, scroll_to=by_css(browser, "p.count")[0])
+    screenshot(browser, "search-phone.png", PHONE, scroll_to=by_css(browser, ".count")[0])
     question, answer = (by_css(browser, f"article.result .qa .{part}")[0] for part in ("question", "answer"))
     assert answer.location["y"] > question.location["y"]
     assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
@@ -72,9 +72,10 @@ def test_search_read_and_filter_in_the_browser(browser, base_url, service):
     assert len(by_css(browser, "article.document .qa .answer")) == 6
     screenshot(browser, "document-laptop.png", LAPTOP)
 
-    # Similar questions from the document page.
+    # Similar questions from the document page: direct matches, or a few related ones labelled so.
     by_css(browser, "a.similar-link")[0].click()
-    assert len(wait_for(browser, "article.result")) == 5
+    cards = wait_for(browser, "article.result")
+    assert 1 <= len(cards) <= 5 and "Vergelijkbare vragen" in browser.page_source
     screenshot(browser, "similar-laptop.png", LAPTOP)
 
     # A party filter keeps only that party's documents.
@@ -84,3 +85,4 @@ def test_search_read_and_filter_in_the_browser(browser, base_url, service):
         parties = [p.text.lower() for p in by_css(card, ".party")]
         assert party.lower() in parties
     screenshot(browser, "party-filter-laptop.png", LAPTOP)
+

@@ -138,6 +138,7 @@ def markdown(result: dict, chart_name: str) -> str:
           if result.get("reference") else []),
         "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()
                                                    if "tuning" in t),
+        *([_floor_section(result["match_floor"])] if result.get("match_floor") else []),
         *(["## Dossier of a letter\n\n" + dossier_section(result["dossier"])] if "dossier" in result else []),
         "## Question and answer linking (parser)\n\n" + _linking_section(result["linking"]),
         METHOD.format(depth=settings["candidates_per_retriever"], service_depth=settings["service_candidates"],
@@ -226,6 +227,35 @@ def _tuning_section(name: str, task: dict, settings: dict) -> str:
             f"{best[metric]:.3f}; the service's fusion scores {task['hybrid_at_service_candidates'][metric]:.3f} "
             f"(best − service: {_versus(tuning['best_vs_service'])}).\n\n"
             + table([metric, *(f"k={k}" for k in RRF_K_GRID)], rows))
+
+
+FLOOR_INTRO = """\
+## Relevance floor: direct matches and related results
+
+The page calls a result a *direct* match only above the relevance floor, and otherwise says
+"Geen directe treffers" and shows a few *Verwante vragen* (`SearchEngine.judge`): the cosine
+of the query and the matched text must reach the floor and, for a short typed query, the
+matched text must hold the given share of the query's words. Judged here on each query's
+top {top} documents as the service ranks them. *Precision* is the share of relevant documents
+among those called direct, *relevant kept* the share of the top {top}'s relevant documents
+called direct; the best point maximises F0.5 (precision counts twice)."""
+
+
+def _floor_section(floors: dict) -> str:
+    parts = [FLOOR_INTRO.format(top=next(iter(floors.values()))["top"])]
+    header = ["floor", "coverage", "precision", "relevant kept", "F0.5", "direct / query", "no direct match"]
+
+    def row(label: str, p: dict) -> list:
+        return [label if label == "no floor" else f"{label} {p['floor']:.2f}".strip(), f"{p['coverage']:.2f}", p["direct_precision"], p["relevant_kept"],
+                p["f0.5"], f"{p['direct_per_query']:.1f}", f"{p['queries_without_direct']} of {p['queries']}"]
+
+    for name, floor in floors.items():
+        summary = [row("no floor", floor["without_floor"]), row("service", floor["service"]),
+                   row("best", floor["best"])]
+        grid = [row("", p) for p in floor["grid"]]
+        parts.append(f"### {name}\n\n" + table(header, summary) + "\n\n<details><summary>The whole grid</summary>\n\n"
+                     + table(header, grid) + "\n\n</details>")
+    return "\n\n".join(parts)
 
 
 def _linking_section(linking: dict) -> str:

@@ -32,6 +32,7 @@ from ..search import SearchEngine, SearchRequest
 from ..service import Service
 from ..store import Store, StoredDocument
 from . import datasets, dossier_task, judged, linking, reference
+from .floor import FLOOR_TASKS, floor_results
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
 from .querycache import CachedQueryEncoder
@@ -113,6 +114,9 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                         task, mode_runs(engine, task, retrieved[task.name]), judged.read_qrels())
         with timer("reference"):
             reference_out = reference_baseline(service, encoder, tasks, retrieved, options.depth)
+        with timer("match_floor"):
+            floor_out = {t.name: floor_results(engine, t, retrieved[t.name], settings.candidates)
+                         for t in tasks if t.name in FLOOR_TASKS}
         with timer("dossier"):
             dossier_out = dossier_task.evaluate(engine, records, groups)
         with timer("linking"):
@@ -127,9 +131,12 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                      "weight_lexical": settings.weight_lexical, "weight_dense": settings.weight_dense,
                      "weight_lexical_short": settings.weight_lexical_short,
                      "short_query_words": settings.short_query_words,
+                     "match_floor": settings.match_floor, "match_floor_short": settings.match_floor_short,
+                     "match_coverage_short": settings.match_coverage_short,
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
         "reference": reference_out,
+        "match_floor": floor_out,
         "dossier": dossier_out,
         "linking": linking_out,
         "timings_s": timer.seconds,

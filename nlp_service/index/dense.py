@@ -93,6 +93,17 @@ class DenseIndex:
                                             params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
+    def similarities(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Cosine of ``query`` with each stored vector of ``ids`` (those the index can give back:
+        an IVF-PQ index keeps no vectors to reconstruct)."""
+        found: dict[int, float] = {}
+        for unit_id in ids:
+            try:
+                found[unit_id] = float(self.index.reconstruct(int(unit_id)) @ query)
+            except RuntimeError:  # not in the index, or an index without its vectors
+                continue
+        return found
+
     def _search_params(self, allowed_ids: list[int] | None, n: int):
         selector, widen = None, 1.0
         if allowed_ids is not None:

@@ -25,7 +25,12 @@ def query_expression(text: str) -> str | None:
     terms = list(dict.fromkeys(nlp.index_terms(text)))[:MAX_QUERY_TERMS]
     if not terms:
         return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return " OR ".join(map(_quoted, terms))
+
+
+def _quoted(term: str) -> str:
+    """One analysed term as an FTS5 string: its characters are never read as query syntax."""
+    return '"' + term.replace('"', '""') + '"'
 
 
 class LexicalIndex:
@@ -73,3 +78,8 @@ class LexicalIndex:
         params.append(n)
         # FTS5's bm25() is negative: more negative is more relevant.
         return [(int(rowid), -float(score)) for rowid, score in conn.execute(sql, params)]
+
+    def units_holding(self, conn: sqlite3.Connection, term: str, unit_ids: list[int]) -> set[int]:
+        """Which of ``unit_ids`` hold the analysed ``term`` (for the relevance floor's word share)."""
+        sql = "SELECT rowid FROM postings WHERE postings MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
+        return {int(rowid) for (rowid,) in conn.execute(sql, (_quoted(term), json.dumps(unit_ids)))}

@@ -72,6 +72,16 @@ def normalise_party(party: str) -> str:
     return party
 
 
+#: what no party name holds: a question mark, quotes, brackets (a footnote or a sentence in brackets)
+_NOT_IN_PARTY = re.compile(r"[?«»“”\"():;]")
+MAX_PARTY_WORDS = 4  # "Nieuw Sociaal Contract", "Partij voor de Dieren"
+
+
+def plausible_party(text: str) -> bool:
+    """Brackets after a name hold its party, unless they hold extraction junk ("Shell?1 2", "beheerd»?1")."""
+    return bool(text) and not _NOT_IN_PARTY.search(text) and len(text.split()) <= MAX_PARTY_WORDS
+
+
 def is_party(text: str) -> bool:
     text = text.strip(" .,;:()")
     if not text or len(text) > 60:
@@ -118,7 +128,8 @@ def split_names_and_parties(text: str) -> tuple[list[str], list[str]]:
     for match in re.finditer(r"(?P<names>[^()]+?)\s*\((?P<party>[^()]+)\)", text):
         for name in names(match.group("names")):
             _add(authors, _unglue(name))
-        _add(parties, normalise_party(match.group("party")))
+        if plausible_party(party := normalise_party(match.group("party"))):
+            _add(parties, party)
         cursor = match.end()
     for piece in names(text[cursor:]):
         name, party = split_name_party(piece)

@@ -6,7 +6,7 @@ from werkzeug.routing import BaseConverter
 
 from ..config import apply_process_settings, load_settings
 from ..service import Service
-from . import api, council, dossier, errors, formatting, headers, limits, pages
+from . import api, council, dossier, errors, formatting, headers, limits, pages, registers
 from .context import EXTENSION
 
 
@@ -45,6 +45,7 @@ def create_app(service: Service | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(dossier.blueprint)
     app.register_blueprint(council.blueprint)
+    app.register_blueprint(registers.blueprint)
     errors.register(app)
     formatting.register(app)
     headers.register(app, settings)

@@ -17,7 +17,7 @@ from .headers import is_api_path
 #: (title, explanation) of the error page per status
 PAGE_MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Deze zoekopdracht klopt niet", "Controleer de zoektekst en de filters en probeer het opnieuw."),
-    404: ("Niet gevonden", "Deze pagina, dit document of deze vraag bestaat niet (meer)."),
+    404: ("Niet gevonden", "Deze pagina, brief of vraag bestaat niet (meer)."),
     405: ("Niet toegestaan", "Deze pagina kan niet op deze manier worden opgevraagd."),
     413: ("Te groot", "Wat u verstuurde is groter dan de server aanneemt."),
     503: ("Zoeken is nu niet mogelijk", "De zoekindex is er (nog) niet of is beschadigd. Probeer het later opnieuw."),
