@@ -97,7 +97,8 @@ RULE = AskedBeforeRule(intercept=-14.7704, w_cosine=12.0488, w_overlap=7.0933, t
 
 
 def content_terms(text: str) -> frozenset[str]:
-    return frozenset(nlp.index_terms(text))
+    """Without compound parts: RULE's overlap weight was calibrated on whole-word terms."""
+    return frozenset(nlp.index_terms(text, compound_parts=False))
 
 
 def jaccard(x: frozenset[str], y: frozenset[str]) -> float:

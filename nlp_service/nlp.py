@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import simplemma
 
+from . import decompound
+
 
 def _import_spacy_without_torch():
     """spaCy's thinc imports torch whenever it is installed (it is, for sentence-transformers):
@@ -98,7 +100,21 @@ def lemmas(text: str) -> list[str]:
     return [lemma(t) for t in tokens(text)]
 
 
-def index_terms(text: str) -> list[str]:
-    """The lexical index's terms: content words, lemmatised and stemmed."""
+#: index a compound's parts beside the whole word (decompound.py), index and query side alike.
+#: Measured (docs/judged.md): judged precedent search nDCG@10 lexical +0.075 +- 0.051, hybrid
+#: +0.027 +- 0.021; title-only precedent search hybrid +0.021 +- 0.007; FAQ answers hybrid -0.008.
+COMPOUND_PARTS = True
+
+
+def index_terms(text: str, compound_parts: bool | None = None) -> list[str]:
+    """The lexical index's terms: content words, lemmatised and stemmed, each compound's parts
+    after it (``compound_parts``: default COMPOUND_PARTS; False for features calibrated without)."""
     stop = stopwords()
-    return [stem(t) for t in tokens(text) if t not in stop]
+    if not (COMPOUND_PARTS if compound_parts is None else compound_parts):
+        return [stem(t) for t in tokens(text) if t not in stop]
+    terms = []
+    for token in tokens(text):
+        if token not in stop:
+            terms.append(stem(token))
+            terms.extend(stem(part) for part in decompound.split(token))
+    return terms

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import casestore, feeds, trend
+from . import casestore, feeds, nlp, trend
 from .commitment_search import find_commitments
 from .config import Settings
 from .deadlines import PENDING, STATUSES
@@ -107,6 +107,7 @@ class Service:
         """Load the index and the model now rather than on the first request."""
         self.engine.generation()
         self.encoder.encode_queries(["opwarmen"])
+        nlp.index_terms("opwarmen")  # a word long enough to load the decompounder's word list (~1 s)
 
     # -- reading -------------------------------------------------------------
 

@@ -17,9 +17,10 @@ from . import nlp
 from .documents import Document
 
 #: bumped whenever units or their index terms (nlp.index_terms) come out differently for the same
-#: text (2: passages re-counted as encoded, glued words split): every store re-splits and reindexes
+#: text (2: passages re-counted as encoded, glued words split; 3: compound parts beside the whole
+#: word): every store re-splits and reindexes
 #: on its next write, and each generation's manifest records the recipe it was built with
-UNITS_RECIPE = 2
+UNITS_RECIPE = 3
 
 
 @dataclass(frozen=True)

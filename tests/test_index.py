@@ -79,6 +79,35 @@ def test_terms_split_glued_words_and_keep_numbers_whole(tmp_path):
     assert [i for i, _ in index.search(conn, "verschillende", 5)] == [2]
 
 
+@pytest.mark.parametrize("word, parts", [
+    ("huurwoningtoewijzing", ("huur", "woning", "toewijzing")),
+    ("gevangenisoverbevolking", ("gevangenis", "overbevolking")),
+    ("parkeervergunningenbeleid", ("parkeer", "vergunning", "beleid")),
+    ("verkeersveiligheid", ("verkeer", "veiligheid")),      # a linking s
+    ("organisatie", ()), ("beschikbaarheid", ()),           # common words stay whole
+    ("onderzoek", ()), ("samenwerking", ()),                # no particle as a part
+    ("woning", ()), ("2024z12345", ()),                     # too short; not letters
+])
+def test_compounds_split_into_known_words(word, parts):
+    from nlp_service import decompound
+
+    assert decompound.split(word) == parts
+
+
+def test_compound_parts_are_indexed_beside_the_whole_word(tmp_path):
+    """Index and query side alike: a compound finds its parts and the parts find the compound."""
+    from nlp_service import nlp
+
+    terms = nlp.index_terms("huurwoningtoewijzing")
+    assert terms[0] == nlp.stem("huurwoningtoewijzing") and nlp.stem("woning") in terms
+    assert nlp.index_terms("huurwoningtoewijzing", compound_parts=False) == terms[:1]
+    index = LexicalIndex.build(tmp_path / "parts.sqlite", [(1, "De toewijzing van sociale huurwoningen"),
+                                                           (2, "Het gevangenisbeleid"), (3, "Treinen")])
+    conn = index.connect()
+    assert [i for i, _ in index.search(conn, "huurwoningtoewijzing", 5)] == [1]
+    assert [i for i, _ in index.search(conn, "gevangenis", 5)] == [2]
+
+
 def test_query_of_only_stopwords_has_no_expression():
     assert query_expression("de het een en van") is None
 

@@ -21,6 +21,8 @@ DEKAMER = "dekamer-2017"
 FAQ = "rijksoverheid-faq"
 DEKAMER_FILE = Path(DEKAMER) / "questions.jsonl"
 TITLE_GROUPS_FILE = Path(DEKAMER) / "same_title_groups.json"
+TWEEDEKAMER_FILE = Path("tweedekamer-2024") / "documents.csv"
+LEIDEN_DIR = Path("leiden")
 FAQ_FILES = (Path(FAQ) / "policyqa-train.json", Path(FAQ) / "policyqa-test.json")
 #: questions submitted in this window are the precedent-search queries
 QUERY_WINDOW = ("2017-05-01", "2017-06-30")
@@ -49,6 +51,9 @@ class Query:
     text: str
     filters: Filters
     grades: dict[str, int]  # external id -> relevance grade (> 0)
+    #: documents left out of the ranking before scoring (a judged query's own letter)
+    exclude: frozenset[str] = frozenset()
+    kind: str = ""  # "typed" or "pasted" where a task mixes them
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class Task:
     metrics: tuple[str, ...]  # "ndcg@10", "mrr@10", "recall@50", ... (see metrics.score)
     queries: list[Query]
     skipped: int = 0  # queries left out because nothing relevant is in the collection
+    #: whether the fusion grid is explored on it (never on a collection kept for measuring only)
+    tunable: bool = True
 
     @property
     def primary(self) -> str:

@@ -55,6 +55,14 @@ def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def mean_interval(values: Sequence[float]) -> float:
+    """Half-width of the 95% interval of the mean (normal approximation: 1.96 * sd / sqrt(n))."""
+    if len(values) < 2:
+        return float("inf")
+    centre = mean(values)
+    variance = sum((v - centre) ** 2 for v in values) / (len(values) - 1)
+    return 1.96 * math.sqrt(variance / len(values))
+
 
 def score(metric: str, ranked: Sequence[Item], grades: Mapping[Item, float]) -> float:
     """A metric named ``name@k`` (``ndcg@10``, ``mrr@10``, ``recall@50``) for one query."""
@@ -76,11 +84,7 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> tuple[float, fl
     if len(a) != len(b):
         raise ValueError("paired scores must cover the same queries")
     diffs = [x - y for x, y in zip(a, b)]
-    if len(diffs) < 2:
-        return mean(diffs), float("inf")
-    centre = mean(diffs)
-    variance = sum((d - centre) ** 2 for d in diffs) / (len(diffs) - 1)
-    return centre, 1.96 * math.sqrt(variance / len(diffs))
+    return mean(diffs), mean_interval(diffs)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -34,6 +34,14 @@ sees the query text and the filters.
   question against every FAQ answer passage (indexed as their own collection,
   answers only), with `Filters(kinds=("answer",))`. The one relevant document is
   the question's own. MRR@10, Recall@1, Recall@10.
+* **Judged precedent search** (full runs only; the home then also holds the Tweede Kamer
+  and Leiden letters). 70 typed and pasted queries over all council letters, relevance
+  judged 0/1/2 per letter by reading the pooled top 20 of every mode
+  (`tests/data/judged/`, GUIDELINE.md); a pasted query's own letter is left out; FAQ
+  passages are not part of it. nDCG@10, MRR@10, Recall@20; never tuned on.
+* **Per-letter reference baseline** (issue #18): BM25 and e5 over one entry per letter
+  (title, intro, questions; no answers), plain RRF (k = 60), on the precedent and judged
+  tasks, each service mode compared with the same reference mode.
 * **Judging.** The core ranks units (intro, question, answer passages); a
   document is judged once, at the rank of its first unit (the order grouping by
   question gives, without cutting to k results first).
@@ -124,7 +132,12 @@ def markdown(result: dict, chart_name: str) -> str:
         _intro(result),
         "## Summary\n\n" + _summary_table(result["tasks"]) + f"\n\n![retrieval quality per task]({chart_name})",
         "## Per task\n\n" + "\n\n".join(_task_section(n, t) for n, t in result["tasks"].items()),
-        "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()),
+        *(["## Judged precedent search\n\n" + judged_section(result["tasks"]["judged"])]
+          if "judged" in result["tasks"] else []),
+        *(["## Per-letter reference baseline (issue #18)\n\n" + reference_section(result["reference"], result["tasks"])]
+          if result.get("reference") else []),
+        "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()
+                                                   if "tuning" in t),
         *([_floor_section(result["match_floor"])] if result.get("match_floor") else []),
         *(["## Dossier of a letter\n\n" + dossier_section(result["dossier"])] if "dossier" in result else []),
         "## Question and answer linking (parser)\n\n" + _linking_section(result["linking"]),
@@ -162,15 +175,46 @@ def _versus(comparison: dict) -> str:
 
 
 def _task_section(name: str, task: dict) -> str:
-    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"])] for mode in REPORT_ORDER]
-    rows.append(["hybrid at service depth", *(task["hybrid_at_service_candidates"][m] for m in task["metrics"])])
+    rows = [[mode, *(task["results"][mode][m] for m in task["metrics"]), f"± {task['ci95'][mode]:.3f}"]
+            for mode in REPORT_ORDER]
+    rows.append(["hybrid at service depth", *(task["hybrid_at_service_candidates"][m] for m in task["metrics"]), ""])
     skipped = task["skipped_without_relevant"]
     facts = (f"{task['description']}. {task['queries']} queries (mean {task['mean_query_words']} words, "
              f"{task['mean_relevant']} relevant documents each)"
              + (f"; {skipped} skipped without a relevant earlier question" if skipped else "") + ".")
     ceiling = "".join(f" {m} cannot exceed {v:.3f} here (k / relevant documents, per query)."
                       for m, v in task.get("recall_ceiling", {}).items() if v < 0.995)
-    return f"### {name}\n\n{facts}{ceiling}\n\n" + table(["mode", *task["metrics"]], rows)
+    return f"### {name}\n\n{facts}{ceiling}\n\n" + table(["mode", *task["metrics"], f"{task['primary']} 95% CI"], rows)
+
+
+def judged_section(task: dict) -> str:
+    """nDCG@10 per mode and kind of query, with intervals, and how much of each top 10 was judged."""
+    judged = task["judged"]
+    kinds = sorted(next(iter(judged.values()))["by_kind"])
+    rows = [[mode, f"{v['mean']:.3f} ± {v['ci95']:.3f}",
+             *(f"{v['by_kind'][k]['mean']:.3f} ± {v['by_kind'][k]['ci95']:.3f}" for k in kinds), v["judged_at_10"]]
+            for mode, v in judged.items()]
+    counts = ", ".join(f"{next(iter(judged.values()))['by_kind'][k]['queries']} {k}" for k in kinds)
+    return (f"{task['queries']} queries ({counts}); left out for want of a relevant letter: "
+            f"{task['skipped_without_relevant']}. Judgements: `tests/data/judged/` (see its GUIDELINE.md); ± is the 95% interval of "
+            f"the mean. *judged@10*: the share of each top 10 that was judged (unjudged letters count as not "
+            f"relevant; re-pool when it drops).\n\n"
+            + table(["mode", "nDCG@10 (all)", *(f"nDCG@10 ({k})" for k in kinds), "judged@10"], rows))
+
+
+def reference_section(reference: dict, tasks: dict) -> str:
+    """Each service mode against the same mode of the per-letter baseline (reference.py)."""
+    rows = []
+    for name, ref in reference.items():
+        primary = tasks[name]["primary"]
+        for mode in REPORT_ORDER:
+            rows.append([name, mode, tasks[name]["results"][mode][primary], ref["results"][mode][primary],
+                         _versus(ref["service_minus_reference"][mode])])
+    return ("One entry per letter (title, intro and question text; no answers), BM25 over it with the service's "
+            "analyzer, multilingual-e5-small over the same text, plain RRF (k = 60, equal weights): the baseline "
+            "the issue quotes, rebuilt over this home's letters. The service's modes rank units and judge a letter "
+            "at its first unit.\n\n"
+            + table(["task", "mode", "service", "reference", "service − reference (95% CI)"], rows))
 
 
 def _tuning_section(name: str, task: dict, settings: dict) -> str:

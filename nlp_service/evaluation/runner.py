@@ -23,20 +23,21 @@ from pathlib import Path
 from .. import parsing
 from ..config import Settings
 from ..errors import ServiceError
-from ..embedding import open_encoder
+from ..embedding import EmbeddingCache, open_encoder
 from ..home import Home
 from ..fsutil import atomic_write_text
 from ..locking import WriteLock
 from ..retrievers import FUSED
 from ..search import SearchEngine, SearchRequest
 from ..service import Service
-from ..store import Store
-from . import datasets, dossier_task, linking
+from ..store import Store, StoredDocument
+from . import datasets, dossier_task, judged, linking, reference
 from .floor import FLOOR_TASKS, floor_results
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
 from .querycache import CachedQueryEncoder
-from .scoring import Rankings, Retrieved, task_results
+from .reference import ReferenceRetriever, load_letters
+from .scoring import Rankings, Retrieved, mode_runs, task_results
 
 QUICK_BELGIAN = 100
 QUICK_FAQ = 50
@@ -61,6 +62,12 @@ class EvalOptions:
     sample: float = 1.0
     depth: int = DEPTH
 
+    @property
+    def full(self) -> bool:
+        """The whole corpus: only then are the council letters indexed and the judged task run
+        (its judgements name letters that a subset would mostly lack)."""
+        return not self.quick and self.sample >= 1
+
 
 class PhaseTimer:
     def __init__(self) -> None:
@@ -83,11 +90,14 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         eval_settings = with_home(settings, options.home, cache=settings.cache_path).replace(candidates=options.depth)
         encoder = CachedQueryEncoder(open_encoder(eval_settings), options.home / QUERY_VECTORS)
         service = Service(eval_settings, encoder=encoder)
+        council = _council_paths(settings.data_dir) if options.full else []
         with timer("index"):
-            ingest = prepare_home(service, records, faq, log)
+            ingest = prepare_home(service, records, faq, log, council)
         tasks = build_tasks(records, groups, faq, settings.max_query_chars)
+        if council:
+            tasks.append(judged.judged_task(settings.max_query_chars))
         engine = service.engine
-        _check_ids(service.store, tasks)
+        _check_ids(service.store, [t for t in tasks if t.name != judged.TASK_NAME])
         with timer("encode_queries"):
             texts = [q.text for t in tasks for q in t.queries]
             encoded = encoder.prime(texts, lambda n, total: log(f"  encoded {n}/{total} queries"))
@@ -95,9 +105,15 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         with timer("retrieve"):
             for task in tasks:
                 log(f"retrieving {len(task.queries)} queries: {task.name}")
-                retrieved[task.name] = retrieve(engine, task, options.depth, settings.threads)
+                retrieved[task.name] = retrieve(engine, task, options.depth, settings.threads, _key_of(task))
         with timer("score_and_tune"):
             tasks_out = {t.name: task_results(engine, t, retrieved[t.name], settings.candidates) for t in tasks}
+            for task in tasks:
+                if task.name == judged.TASK_NAME:
+                    tasks_out[task.name]["judged"] = judged.breakdown(
+                        task, mode_runs(engine, task, retrieved[task.name]), judged.read_qrels())
+        with timer("reference"):
+            reference_out = reference_baseline(service, encoder, tasks, retrieved, options.depth)
         with timer("match_floor"):
             floor_out = {t.name: floor_results(engine, t, retrieved[t.name], settings.candidates)
                          for t in tasks if t.name in FLOOR_TASKS}
@@ -119,6 +135,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                      "match_coverage_short": settings.match_coverage_short,
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
+        "reference": reference_out,
         "match_floor": floor_out,
         "dossier": dossier_out,
         "linking": linking_out,
@@ -144,10 +161,18 @@ def _load_corpus(data_dir: Path, options: EvalOptions) -> Corpus:
     return records, groups, faq
 
 
-def prepare_home(service: Service, records: Sequence[BelgianRecord], faq: Sequence[FaqItem], log: Log) -> dict:
+def _council_paths(data_dir: Path) -> list[Path]:
+    """The Tweede Kamer and Leiden material the judged queries search beside the Belgian records."""
+    return [Path(data_dir) / datasets.TWEEDEKAMER_FILE, Path(data_dir) / datasets.LEIDEN_DIR]
+
+
+def prepare_home(service: Service, records: Sequence[BelgianRecord], faq: Sequence[FaqItem], log: Log,
+                 council: Sequence[Path] = ()) -> dict:
     """Index the evaluation corpus into the evaluation home (a no-op when it is already there)."""
     home = service.home.root
     marker = {"format": 1, "belgian": _digest(r.doc_id for r in records), "faq": _digest(i.qid for i in faq)}
+    if council:
+        marker["council"] = [p.name for p in council]
     with WriteLock(home, "evaluation: preparing its index home"):  # never clear a home mid-ingest
         _reset_if_other_corpus(home, marker)
         # written first: an interrupted build is this evaluation's to finish (ingest is idempotent)
@@ -156,14 +181,15 @@ def prepare_home(service: Service, records: Sequence[BelgianRecord], faq: Sequen
     atomic_write_text(source_file, "".join(r.line if r.line.endswith("\n") else r.line + "\n" for r in records))
     log(f"indexing {len(records)} Belgian records and {len(faq)} FAQ passages into {home}")
     failures: list[str] = []
+    on_error = lambda path, exc: failures.append(f"{path}: {exc}")  # noqa: E731
     documents = itertools.chain(
-        parsing.iter_documents([source_file], source=datasets.DEKAMER,
-                               on_error=lambda path, exc: failures.append(f"{path}: {exc}")),
+        parsing.iter_documents([source_file], source=datasets.DEKAMER, on_error=on_error),
         datasets.faq_documents(faq),
+        parsing.iter_documents(council, on_error=on_error),
     )
     report = service.add_documents(documents)  # one index build for both collections
     if failures:
-        raise EvaluationError(f"{len(failures)} Belgian records did not parse, e.g. {failures[:3]}")
+        raise EvaluationError(f"{len(failures)} documents did not parse, e.g. {failures[:3]}")
     return {"summary": report.summary(), "seconds": round(report.seconds, 2), "embedded": report.embedded}
 
 
@@ -205,9 +231,39 @@ def _check_ids(store: Store, tasks: Sequence[Task]) -> None:
 # -- retrieval and scoring -----------------------------------------------------
 
 
-def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int) -> Retrieved:
+#: the tasks the per-letter reference baseline is run on (it has no answer units)
+REFERENCE_TASKS = ("precedent_pasted", "precedent_title", judged.TASK_NAME)
+
+
+def reference_baseline(service: Service, encoder, tasks: Sequence[Task], retrieved: dict[str, Retrieved],
+                       depth: int) -> dict:
+    """Issue #18's per-letter baseline (reference.py) beside the service's modes, on the precedent tasks."""
+    picked = [t for t in tasks if t.name in REFERENCE_TASKS]
+    if not picked:
+        return {}
+    cache = EmbeddingCache(service.settings.cache_path)
+    try:
+        baseline = ReferenceRetriever(load_letters(service.store), encoder, cache)
+    finally:
+        cache.close()
+    return {t.name: reference.evaluate(baseline, t, _key_of(t), mode_runs(service.engine, t, retrieved[t.name]), depth)
+            for t in picked}
+
+
+def _external_id(stored: StoredDocument) -> str:
+    return stored.document.external_id
+
+
+def _key_of(task: Task) -> Callable[[StoredDocument], str | None]:
+    """How a task's judgements name documents: source:external_id for the judged task, else the external id."""
+    return judged.council_key if task.name == judged.TASK_NAME else _external_id
+
+
+def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int,
+             key: Callable[[StoredDocument], str | None] = _external_id) -> Retrieved:
     """Both retrievers' candidates for every query; SQLite and FAISS release the GIL, so a few
-    threads overlap one query's lexical search with another's dense search."""
+    threads overlap one query's lexical search with another's dense search. ``key`` names a
+    document as the judgements do (None: not part of the task, its units are dropped)."""
     def one(query: Query) -> Rankings:
         return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
 
@@ -216,7 +272,7 @@ def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int) -> Retr
     unit_ids = {uid for r in rankings for ranking in r.values() for uid, _ in ranking}
     units = engine.store.get_units(unit_ids)
     documents = engine.store.get_documents(u.document_id for u in units.values())
-    doc_of = {uid: documents[u.document_id].document.external_id for uid, u in units.items()}
-    return Retrieved(rankings, doc_of)
+    keys = {uid: key(documents[u.document_id]) for uid, u in units.items()}
+    return Retrieved(rankings, {uid: k for uid, k in keys.items() if k is not None})
 
 

@@ -14,7 +14,7 @@ from ..index.fusion import reciprocal_rank_fusion
 from ..retrievers import FUSED, RETRIEVERS
 from ..search import SearchEngine
 from .datasets import Task
-from .metrics import mean, paired_difference, score, unique_in_order
+from .metrics import mean, mean_interval, paired_difference, score, unique_in_order
 
 #: RRF sees only the ratio of the weights, so the dense weight stays 1
 WEIGHT_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -34,7 +34,8 @@ def as_documents(ranked_units: Sequence[tuple[int, float]], doc_of: Mapping[int,
 
 
 def per_query(task: Task, ranked_docs: Sequence[Sequence[str]], metric: str) -> list[float]:
-    return [score(metric, docs, q.grades) for q, docs in zip(task.queries, ranked_docs)]
+    return [score(metric, [d for d in docs if d not in q.exclude] if q.exclude else docs, q.grades)
+            for q, docs in zip(task.queries, ranked_docs)]
 
 
 def mean_scores(task: Task, ranked_docs: Sequence[Sequence[str]], metrics: Sequence[str]) -> dict[str, float]:
@@ -86,6 +87,7 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
     results = {mode: mean_scores(task, docs, task.metrics) for mode, docs in runs.items()}
     best_single = max(RETRIEVERS, key=lambda mode: results[mode][task.primary])
     service_depth = hybrid_run(engine, task, retrieved, service_candidates)
+    primary = {mode: per_query(task, docs, task.primary) for mode, docs in runs.items()}
     return {
         "description": task.description,
         "queries": len(task.queries),
@@ -100,5 +102,8 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
         "hybrid_at_service_candidates": mean_scores(task, service_depth, task.metrics),
         "recall_ceiling": {m: round(mean([min(1.0, int(m.split("@")[1]) / len(q.grades)) for q in task.queries]), 4)
                            for m in task.metrics if m.startswith("recall@")},
-        "tuning": tune(task, retrieved, service_depth, service_candidates),
+        "ci95": {mode: round(mean_interval(scores), 4) for mode, scores in primary.items()},
+        #: the primary metric per query, so two runs (before and after a change) compare pairwise
+        "per_query": {"qids": [q.qid for q in task.queries], **{m: [round(v, 4) for v in s] for m, s in primary.items()}},
+        **({"tuning": tune(task, retrieved, service_depth, service_candidates)} if task.tunable else {}),
     }
