@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from ..documents import Document
-from ..dossier import AskedBeforeRule, content_terms, jaccard, term_overlap
+from ..dossier import AskedBeforeRule, content_terms, jaccard, same_text, term_overlap
 from ..embedding import Encoder
+from ..store import Store
 from ..units import question_text
-from .datasets import BelgianRecord
+from .datasets import DEKAMER, BelgianRecord
 from .metrics import proportion
 
 TK_INDEX = Path("tweedekamer-2024") / "index.tsv"
@@ -38,6 +39,10 @@ MEMBERS_PER_GROUP, QUESTIONS_PER_MEMBER = 1, 2
 SPLIT_DATE = "2017-04-01"
 #: introductions at least this alike make a same-title pair a letter sent again
 SAME_LETTER_OVERLAP = 0.5
+#: a question with this many content words asked verbatim in an earlier letter is asked again;
+#: shorter ones ("Wat is de huidige stand van zaken?") recur in unrelated letters (21 of the
+#: 52 warnings of the first full evaluation were such generic questions or templates)
+SPECIFIC_TERMS = 8
 #: precision the threshold must keep on the tuning pairs (aim: >= 0.9 held out)
 TUNE_PRECISION = 0.95
 
@@ -73,7 +78,7 @@ def belgian_pairs(records: Sequence[BelgianRecord], groups: Sequence[frozenset[s
         if len(members) < 2:
             continue
         anchor = documents[members[0].doc_id]
-        resent = [m for m in members[1:] if term_overlap(documents[m.doc_id].intro, anchor.intro) >= SAME_LETTER_OVERLAP]
+        resent = [m for m in members[1:] if same_letter(LetterKey.of(documents[m.doc_id]), LetterKey.of(anchor))]
         for member in resent[:MEMBERS_PER_GROUP]:
             new = documents[member.doc_id]
             for i in range(min(len(new.questions), len(anchor.questions), QUESTIONS_PER_MEMBER)):
@@ -133,6 +138,65 @@ def tk_pairs(data_dir: Path, documents: dict[str, Document]) -> list[Pair]:
                 j = max(others, key=lambda j: term_overlap(new.questions[i].text, earlier.questions[j].text))
                 pairs.append(Pair(new, i, earlier, j, 0, "sibling"))
     return pairs
+
+
+# -- the ground truth, shared by the calibration and the evaluation ---------------
+
+
+@dataclass(frozen=True)
+class LetterKey:
+    """What "the same letter sent again" compares: the introduction's content words and the title."""
+
+    intro: frozenset[str]
+    title: str
+
+    @classmethod
+    def of(cls, document: Document) -> "LetterKey":
+        return cls(content_terms(document.intro), same_text(document.title))
+
+
+def same_letter(a: LetterKey, b: LetterKey) -> bool:
+    """The same letter sent again: introductions alike (any title: titles drift between copies),
+    or both without an introduction and with the same title."""
+    if not a.intro and not b.intro:
+        return bool(a.title) and a.title == b.title
+    return jaccard(a.intro, b.intro) >= SAME_LETTER_OVERLAP
+
+
+def is_specific(text: str) -> bool:
+    return len(content_terms(text)) >= SPECIFIC_TERMS
+
+
+class AskedBeforeGold:
+    """Which stored earlier questions a letter's questions ask again: the question at the same
+    position in an earlier copy of the letter (:func:`same_letter`), and any earlier question
+    with the very same text when that text is specific (:func:`is_specific`)."""
+
+    def __init__(self, store: Store, source: str = DEKAMER):
+        self._letters: list[tuple[str, LetterKey, list[int]]] = []
+        self._by_text: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for stored in store.iter_documents():
+            if stored.document.source != source:
+                continue
+            submitted = stored.document.submitted or ""
+            questions = store.questions_of(stored.id)
+            self._letters.append((submitted, LetterKey.of(stored.document), [q.id for q in questions]))
+            for q in questions:
+                if is_specific(q.question.text):
+                    self._by_text[same_text(q.question.text)].append((q.id, submitted))
+
+    def expected(self, letter: Document, submitted: str) -> dict[int, set[int]]:
+        """Position -> ids of the stored questions submitted before ``submitted`` that it asks again."""
+        key = LetterKey.of(letter)
+        found: dict[int, set[int]] = defaultdict(set)
+        for earlier_date, other, question_ids in self._letters:
+            if earlier_date < submitted and same_letter(key, other):
+                for position, qid in enumerate(question_ids[: len(letter.questions)]):
+                    found[position].add(qid)
+        for position, question in enumerate(letter.questions):
+            found[position].update(qid for qid, earlier_date in self._by_text.get(same_text(question.text), ())
+                                   if earlier_date < submitted)
+        return {position: ids for position, ids in found.items() if ids}
 
 
 # -- features and the rule -------------------------------------------------------
