@@ -15,15 +15,20 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from . import nlp
 from .documents import Document
 from .parsing import ParseError
 from .search import Filters, SearchEngine, SearchRequest, document_card
+from .store import StoredQuestion
 from .units import Unit, question_text
+
+if TYPE_CHECKING:
+    from .index.generation import Generation
 
 #: precedents shown per question
 PRECEDENTS = 5
@@ -72,28 +77,53 @@ def with_heading_as_title(letter: Document) -> Document:
 
 
 @dataclass(frozen=True)
-class AskedBeforeRule:
-    """A logistic model over (dense cosine, content-word Jaccard) and a threshold on it.
+class PairEvidence:
+    """What the rule weighs for a new question against an earlier one."""
 
-    Fitted on the earlier pairs of the calibration; the threshold is the lowest that
-    kept precision >= 0.95 there (see docs/asked-before.md for held-out figures).
+    cosine: float  # dense, the new question (after its letter's title) against the earlier unit
+    overlap: float  # Jaccard of the two questions' content words
+    shared: int  # content words in common
+    #: the highest IDF among the new question's content words that the earlier question lacks (0: none)
+    unmatched_idf: float
+
+
+@dataclass(frozen=True)
+class AskedBeforeRule:
+    """A logistic model over (dense cosine, content-word Jaccard) and a threshold on it, with two
+    conditions for what the logistic cannot see (docs/asked-before.md):
+
+    * a *generic* pair (fewer than ``specific_shared`` content words in common: "Wat is de stand
+      van zaken?") fires only at a cosine of at least ``generic_cosine``; that cosine carries
+      both letters' titles, so the two questions must also stand in letters on one subject;
+    * every content word of the new question that the earlier one lacks must be common (IDF in
+      the index at most ``max_unmatched_idf``): a question on *Artsen Zonder Grenzen* does not
+      re-ask the same template question on *Vluchtelingenwerk Vlaanderen*.
+
+    The logistic is fitted on labelled pairs; the two conditions on the dossier's own candidates
+    over the whole corpus, both on letters before the calibration's split date.
     """
 
     intercept: float
     w_cosine: float
     w_overlap: float
     threshold: float
+    specific_shared: int = 0
+    generic_cosine: float = 0.0
+    max_unmatched_idf: float = math.inf
 
     def confidence(self, cosine: float, overlap: float) -> float:
         z = self.intercept + self.w_cosine * cosine + self.w_overlap * overlap
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def fires(self, cosine: float, overlap: float) -> bool:
-        return self.confidence(cosine, overlap) >= self.threshold
+    def fires(self, evidence: PairEvidence) -> bool:
+        return (self.confidence(evidence.cosine, evidence.overlap) >= self.threshold
+                and (evidence.shared >= self.specific_shared or evidence.cosine >= self.generic_cosine)
+                and evidence.unmatched_idf <= self.max_unmatched_idf)
 
 
 #: calibrated by scripts/calibrate_asked_before.py (docs/asked-before.md)
-RULE = AskedBeforeRule(intercept=-14.7704, w_cosine=12.0488, w_overlap=7.0933, threshold=0.3574)
+RULE = AskedBeforeRule(intercept=-15.0454, w_cosine=12.5981, w_overlap=6.3874, threshold=0.3758,
+                       specific_shared=8, generic_cosine=0.93, max_unmatched_idf=5.0)
 
 
 def content_terms(text: str) -> frozenset[str]:
@@ -108,6 +138,28 @@ def jaccard(x: frozenset[str], y: frozenset[str]) -> float:
 def term_overlap(a: str, b: str) -> float:
     """Jaccard of the two texts' content words (lemmatised, stemmed, stop words dropped)."""
     return jaccard(content_terms(a), content_terms(b))
+
+
+def pair_evidence(new: str, earlier: str, cosine: float, idf: Callable[[str], float]) -> PairEvidence:
+    a, b = content_terms(new), content_terms(earlier)
+    return PairEvidence(cosine, jaccard(a, b), len(a & b), max((idf(t) for t in a - b), default=0.0))
+
+
+class TermRarity:
+    """The IDF of analysed terms in one index generation: ln((N + 1) / (df + 1)) over its N units."""
+
+    def __init__(self, generation: "Generation"):
+        self.generation_id = generation.id
+        self._generation = generation
+        self._idf: dict[str, float] = {}
+
+    def idf(self, term: str) -> float:
+        found = self._idf.get(term)
+        if found is None:
+            g = self._generation
+            df = g.lexical.document_frequency(g.lexical_conn(), term)
+            found = self._idf[term] = math.log((g.manifest.units + 1) / (df + 1))
+        return found
 
 
 def same_text(text: str) -> str:
@@ -152,6 +204,7 @@ class DossierBuilder:
         self.k = k
         self.similar = similar
         self.rule = rule
+        self._rarity: TermRarity | None = None
 
     # -- the dossier ---------------------------------------------------------
 
@@ -222,21 +275,31 @@ class DossierBuilder:
 
     def verdict(self, search: QuestionSearch, units: dict[int, Unit]) -> Verdict | None:
         """The most confident earlier question that asks the same thing, if the rule fires."""
-        candidates = [(uid, cosine) for uid, cosine in search.rankings.get("dense", [])
-                      if units[uid].kind == "question"][:VERDICT_CANDIDATES]
-        stored = self.engine.store.get_questions(units[uid].question_id for uid, _ in candidates)
         best: Verdict | None = None
-        for uid, cosine in candidates:
-            earlier = stored.get(units[uid].question_id)
-            if earlier is None:
+        idf = self.rarity().idf
+        for earlier, cosine in self.candidates(search, units):
+            evidence = pair_evidence(search.text, earlier.question.text, cosine, idf)
+            if not self.rule.fires(evidence):
                 continue
-            overlap = term_overlap(search.text, earlier.question.text)
-            if not self.rule.fires(cosine, overlap):
-                continue
-            confidence = self.rule.confidence(cosine, overlap)
+            confidence = self.rule.confidence(cosine, evidence.overlap)
             if best is None or confidence > best.confidence:
-                best = Verdict(earlier.id, earlier.document_id, cosine, overlap, confidence)
+                best = Verdict(earlier.id, earlier.document_id, cosine, evidence.overlap, confidence)
         return best
+
+    def rarity(self) -> TermRarity:
+        """The serving generation's term rarity, kept while that generation serves."""
+        generation = self.engine.generation()
+        if self._rarity is None or self._rarity.generation_id != generation.id:
+            self._rarity = TermRarity(generation)
+        return self._rarity
+
+    def candidates(self, search: QuestionSearch, units: dict[int, Unit]) -> list[tuple[StoredQuestion, float]]:
+        """(stored question, dense cosine) of the question's best dense *question* candidates: what
+        the rule weighs, and what its calibration is fitted on."""
+        found = [(uid, cosine) for uid, cosine in search.rankings.get("dense", [])
+                 if units[uid].kind == "question"][:VERDICT_CANDIDATES]
+        stored = self.engine.store.get_questions(units[uid].question_id for uid, _ in found)
+        return [(stored[units[uid].question_id], cosine) for uid, cosine in found if units[uid].question_id in stored]
 
     # -- precedents and similar letters --------------------------------------
 

@@ -83,3 +83,7 @@ class LexicalIndex:
         """Which of ``unit_ids`` hold the analysed ``term`` (for the relevance floor's word share)."""
         sql = "SELECT rowid FROM postings WHERE postings MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
         return {int(rowid) for (rowid,) in conn.execute(sql, (_quoted(term), json.dumps(unit_ids)))}
+
+    def document_frequency(self, conn: sqlite3.Connection, term: str) -> int:
+        """How many units hold the analysed ``term`` (its rarity, for the dossier's asked-before check)."""
+        return conn.execute("SELECT count(*) FROM postings WHERE postings MATCH ?", (_quoted(term),)).fetchone()[0]
