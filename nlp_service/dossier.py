@@ -145,8 +145,15 @@ def pair_evidence(new: str, earlier: str, cosine: float, idf: Callable[[str], fl
     return PairEvidence(cosine, jaccard(a, b), len(a & b), max((idf(t) for t in a - b), default=0.0))
 
 
+#: a word in at most this many units counts as unknown, not rare: a typo, words glued by PDF
+#: extraction ("hetbesluit", "debegrotingsbehandeling": all five Tweede Kamer pairs were lost to
+#: them), a letter's own hapax. It says nothing about whether the subject differs.
+UNKNOWN_DF = 2
+
+
 class TermRarity:
-    """The IDF of analysed terms in one index generation: ln((N + 1) / (df + 1)) over its N units."""
+    """The IDF of analysed terms in one index generation: ln((N + 1) / (df + 1)) over its N units;
+    0 for a word the index has (nearly) never seen (:data:`UNKNOWN_DF`)."""
 
     def __init__(self, generation: "Generation"):
         self.generation_id = generation.id
@@ -158,7 +165,7 @@ class TermRarity:
         if found is None:
             g = self._generation
             df = g.lexical.document_frequency(g.lexical_conn(), term)
-            found = self._idf[term] = math.log((g.manifest.units + 1) / (df + 1))
+            found = self._idf[term] = math.log((g.manifest.units + 1) / (df + 1)) if df > UNKNOWN_DF else 0.0
         return found
 
 

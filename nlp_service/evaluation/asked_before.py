@@ -116,17 +116,22 @@ def same_theme_negatives(positives: Sequence[Pair], records: Sequence[BelgianRec
     return negatives
 
 
-def tk_pairs(data_dir: Path, documents: dict[str, Document]) -> list[Pair]:
-    """Cases stored as two documents: question N of one against question N (and, as a
-    negative, the most word-sharing other question) of the other."""
+def tk_cases(data_dir: Path) -> list[list[str]]:
+    """The file names of each Tweede Kamer case (zaak) in the corpus's index, in its order."""
     by_case: dict[str, list[str]] = defaultdict(list)
     with open(Path(data_dir) / TK_INDEX, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             for case in row["zaak_numbers"].replace(";", ",").split(","):
                 if case.strip():
                     by_case[case.strip()].append(row["name"])
+    return list(by_case.values())
+
+
+def tk_pairs(data_dir: Path, documents: dict[str, Document]) -> list[Pair]:
+    """Cases stored as two documents: question N of one against question N (and, as a
+    negative, the most word-sharing other question) of the other."""
     pairs = []
-    for names in by_case.values():
+    for names in tk_cases(data_dir):
         docs = [documents[n] for n in names if n in documents and documents[n].questions]
         if len(docs) != 2:
             continue
