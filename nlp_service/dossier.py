@@ -123,7 +123,7 @@ class AskedBeforeRule:
 
 #: calibrated by scripts/calibrate_asked_before.py (docs/asked-before.md)
 RULE = AskedBeforeRule(intercept=-15.0454, w_cosine=12.5981, w_overlap=6.3874, threshold=0.3758,
-                       specific_shared=8, generic_cosine=0.93, max_unmatched_idf=5.5)
+                       specific_shared=6, generic_cosine=0.93, max_unmatched_idf=5.5)
 
 
 def content_terms(text: str) -> frozenset[str]:
