@@ -2,8 +2,10 @@
 the Tweede Kamer cases stored twice through the real dossier, and the calibration's bookkeeping."""
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +105,13 @@ def test_the_conditions_are_chosen_on_the_questions_before_the_split_only():
     assert result["figures"]["with_conditions"]["held_out"]["fired"] == 1  # the later one was not seen
     assert all(t["max_unmatched_idf"] >= asked_gates.UNMATCHED_IDF_FLOOR for t in result["grid"])
     assert asked_gates.AskedQuestion.from_json(after[0].to_json()) == after[0]
+
+
+def test_the_shipped_rule_is_the_calibrations_choice():
+    """RULE's constants are the ones scripts/calibrate_asked_before.py wrote to docs/asked-before.json."""
+    result = json.loads((Path(__file__).parent.parent / "docs" / "asked-before.json").read_text(encoding="utf-8"))
+    logistic = result["rules"]["logistic"]
+    assert (RULE.intercept, RULE.w_cosine, RULE.w_overlap, RULE.threshold) == (
+        logistic["intercept"], logistic["w_cosine"], logistic["w_overlap"], logistic["threshold"])
+    assert result["conditions"]["chosen"] == {k: getattr(RULE, k) for k in asked_gates.GRID}
+    assert result["conditions"]["shipped_rule_is_chosen"]
