@@ -7,8 +7,11 @@ searched like a pasted question (BM25 + dense, fused), with the letter itself le
 
 ``asked_before`` is meant for a near-duplicate, not for the same topic: it needs an
 earlier *question* whose embedding is close to the new one AND whose content words
-largely coincide. The rule and its constants come from a calibration on labelled
-pairs (scripts/calibrate_asked_before.py, docs/asked-before.md).
+largely coincide; a generic question ("Wat is de stand van zaken?") also needs the two
+letters' subject to coincide, and the new question's rare words must all be in the earlier
+one. The rule and its constants come from a calibration on labelled pairs and on the
+dossier's own candidates over the whole corpus (scripts/calibrate_asked_before.py,
+docs/asked-before.md).
 """
 from __future__ import annotations
 
@@ -149,6 +152,8 @@ def pair_evidence(new: str, earlier: str, cosine: float, idf: Callable[[str], fl
 #: extraction ("hetbesluit", "debegrotingsbehandeling": all five Tweede Kamer pairs were lost to
 #: them), a letter's own hapax. It says nothing about whether the subject differs.
 UNKNOWN_DF = 2
+#: terms whose IDF a server keeps per index generation
+RARITY_CACHE = 50_000
 
 
 class TermRarity:
@@ -165,6 +170,8 @@ class TermRarity:
         if found is None:
             g = self._generation
             df = g.lexical.document_frequency(g.lexical_conn(), term)
+            if len(self._idf) >= RARITY_CACHE:  # pasted letters bring words without end
+                self._idf.clear()
             found = self._idf[term] = math.log((g.manifest.units + 1) / (df + 1)) if df > UNKNOWN_DF else 0.0
         return found
 
