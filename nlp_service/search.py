@@ -21,12 +21,12 @@ from .embedding import Encoder
 from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
-from .index.fusion import group_results, reciprocal_rank_fusion
+from .index.fusion import LetterGroup, group_per_letter, reciprocal_rank_fusion
 from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
 from .registers import Register
 from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
 from .store import Store, StoredDocument, StoredQuestion
-from .units import Unit
+from .units import ANSWER, LETTER, QUESTION, Unit
 
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
 ALLOWED_CACHE_SIZE = 16
@@ -84,19 +84,25 @@ class SearchResult:
     matched: str  # "question" or "answer"
     matched_text: str
     snippet: str = ""
-    #: which unit matched: "intro" (the letter's title and introduction) counts as the question in
-    #: ``matched`` (the JSON schema's two values); the page names it apart
+    #: which unit matched: "intro" (the letter's title and introduction) and "letter" (the letter as a
+    #: whole: then ``question`` is its best-matching question among the candidates, else its first)
+    #: count as the question in ``matched`` (the JSON schema's two values); the page names them apart
     matched_unit: str = ""
-    #: cosine similarity of the query and the matched text (None: not read, because it lies below the
-    #: dense retriever's last candidate and so under the floor, or the index keeps no vectors)
+    #: cosine similarity of the query and the text that judges the result: the matched text, or for a
+    #: whole-letter hit its shown question's unit (None: not read, because it lies below the dense
+    #: retriever's last candidate and so under the floor, or the index keeps no vectors)
     similarity: float | None = None
     match: str = RELATED
+    #: the letter's other matching questions, best first (results of their own, without ``more``)
+    more: list[SearchResult] = field(default_factory=list)
 
     def to_dict(self, with_snippet: bool = False) -> dict:
         data = {"score": round(self.score, 6), "match": self.match, "document": self.document,
                 "question": self.question, "answer": self.answer, "matched": self.matched}
         if with_snippet:
             data["snippet"] = self.snippet
+        data["more"] = [{**{k: v for k, v in m.to_dict(with_snippet).items() if k not in ("document", "more")},
+                         **({"matched_unit": m.matched_unit} if with_snippet else {})} for m in self.more]
         return data
 
 
@@ -375,7 +381,8 @@ class SearchEngine:
 
     def results(self, ranked: Ranked | Ranking, request: SearchRequest, limit: int,
                 dense: Ranking | None = None, snippets: bool = True) -> list[SearchResult]:
-        """Ranked units as result cards: grouped per question, at most ``limit``, each judged
+        """Ranked units as result cards: one per letter, at most ``limit``, each with the letter's
+        other matching questions in ``more`` (up to ``per_document`` questions in all), each judged
         direct or related. A plain ranking (a dossier's own fusion) comes with its ``dense``
         candidates (their cosines), or the query is encoded again to judge it."""
         if not isinstance(ranked, Ranked):
@@ -387,33 +394,57 @@ class SearchEngine:
         question_of = {uid: original.get(u.question_id, u.question_id) for uid, u in units.items()}
         questions = self.store.get_questions(question_of.values())
         kept = [(uid, s) for uid, s in ranked.units if question_of.get(uid) in questions]  # deleted since indexed
-        grouped = group_results(kept, question_of.__getitem__, lambda u: questions[question_of[u]].document_id,
-                                limit=limit, per_document=self.settings.per_document)
-        documents = self.store.get_documents(questions[question_of[u]].document_id for u, _ in grouped)
-        fields = register.questions(question_of[u] for u, _ in grouped)
+        groups = group_per_letter(kept, lambda u: None if units[u].kind == LETTER else question_of[u],
+                                  lambda u: questions[question_of[u]].document_id, limit, self.settings.per_document)
+        self._stand_in_first_questions(groups, units, question_of)
+        score_of = dict(kept)
+        # (the unit that ranks it, the unit that speaks for it, score) per result and per question under it
+        shown = [((g.unit, g.stand_in, g.score), [(u, u, score_of[u]) for u in g.more]) for g in groups]
+        speakers = [s for top, more in shown for _, s, _ in (top, *more)]
+        documents = self.store.get_documents(questions[question_of[u]].document_id for u in speakers)
+        fields = register.questions(question_of[u] for u in speakers)
         cases = register.documents(documents)
-        cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
+        cosines = self.similarities(ranked, speakers, request.query)
         floor = self.floor_for(request.query)
         # only a result above the cosine floor needs its word share (and only for a short query)
-        near = [u for u, _ in grouped if cosines.get(u, -1.0) >= floor]
+        near = [u for u in speakers if cosines.get(u, -1.0) >= floor]
         coverage = self.coverages(ranked.generation, request.query, near) if self.is_short(request.query) else {}
-        results = []
-        for unit_id, score in grouped:
+
+        def result(unit_id: int, stand_in: int, score: float) -> SearchResult:
             unit: Unit = units[unit_id]
-            stored_q = questions[question_of[unit_id]]
-            results.append(SearchResult(
+            stored_q = questions[question_of[stand_in]]
+            return SearchResult(
                 score=score,
                 document={**document_card(documents[stored_q.document_id]), **cases[stored_q.document_id]},
                 question=question_object(stored_q, fields[stored_q.id]),
                 answer=fields[stored_q.id]["answer"],
-                matched="answer" if unit.kind == "answer" else "question",
+                matched="answer" if unit.kind == ANSWER else "question",
                 matched_text=unit.text,
                 matched_unit=unit.kind,
-                similarity=cosines.get(unit_id),
-                match=self.judge(request.query, cosines.get(unit_id), coverage.get(unit_id, 0.0)),
+                similarity=cosines.get(stand_in),
+                match=self.judge(request.query, cosines.get(stand_in), coverage.get(stand_in, 0.0)),
                 snippet=snippet(unit.text, request.query) if snippets else "",
-            ))
-        return results
+            )
+
+        out = []
+        for top, more in shown:
+            out.append(result(*top))
+            out[-1].more = [result(*m) for m in more]
+        return out
+
+    def _stand_in_first_questions(self, groups: list[LetterGroup], units: dict[int, Unit],
+                                  question_of: dict[int, int]) -> None:
+        """A letter ranked by its whole-letter unit alone (no unit of a question among the
+        candidates) shows its first question, and is judged by that question's unit: the relevance
+        floor is calibrated on question units (docs/match-floor.md), not on a whole letter's vector."""
+        for group in groups:
+            if group.stand_in is not None:
+                continue
+            first = question_of[group.unit]  # a whole-letter unit hangs on its first question
+            own = [u for u in self.store.units_of_question(first) if u.kind == QUESTION]
+            stand_in = own[0] if own else units[group.unit]
+            units[stand_in.id], question_of[stand_in.id] = stand_in, first
+            group.stand_in = stand_in.id
 
     # -- lookups -----------------------------------------------------------
 
@@ -439,8 +470,9 @@ class SearchEngine:
         ranked = self.rank_units(request, exclude_document=stored.document_id)
         register = self.register()
         fields = register.questions([question_id])[question_id]
-        # its answer letter repeats it: that is this question, not a precedent
-        found = [r for r in self.results(ranked, request, limit=similar + 1) if r.question["id"] != question_id]
+        # its answer letter repeats its questions: that is its own letter, not a precedent
+        found = [r for r in self.results(ranked, request, limit=similar + 1)
+                 if r.document["id"] != stored.document_id]
         return {
             **question_object(stored, fields), "answer": fields["answer"],
             "document": {**document_card(document), **register.document(stored.document_id)},

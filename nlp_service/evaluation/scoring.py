@@ -8,7 +8,7 @@ without the cut to k results that would leave fewer than k documents).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..index.fusion import reciprocal_rank_fusion
 from ..retrievers import FUSED, RETRIEVERS
@@ -27,6 +27,8 @@ Rankings = dict[str, list[tuple[int, float]]]
 class Retrieved:
     rankings: list[Rankings]  # each retriever's candidates, per query of the task, in order
     doc_of: dict[int, str]  # unit id -> the external id of its document
+    kind_of: dict[int, str] = field(default_factory=dict)  # unit id -> its kind (units.py)
+    question_of: dict[int, int] = field(default_factory=dict)  # unit id -> the question it hangs on
 
 
 def as_documents(ranked_units: Sequence[tuple[int, float]], doc_of: Mapping[int, str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""What the results page shows: one card per letter holding its matching questions, direct
+"""What the results page shows: one card per letter (one search result) holding its matching questions, direct
 matches apart from related results, and links that keep the search (every filter, the place)."""
 from __future__ import annotations
 
@@ -42,12 +42,14 @@ class ResultList:
 
 
 def group_by_letter(results: Sequence[dict]) -> list[Letter]:
-    """Results (dicts as the API gives them) per letter, in the order each letter first appears."""
+    """Results (dicts as the API gives them, one per letter) as cards: the result's question, then
+    the letter's other matching questions (``more``); a direct letter shows only its direct ones."""
     letters: dict[int, Letter] = {}
     for result in results:
         doc = result["document"]
         letter = letters.setdefault(doc["id"], Letter(len(letters) + 1, doc))
-        letter.hits.append(result)
+        under = [m for m in result.get("more", ()) if result["match"] != DIRECT or m["match"] == DIRECT]
+        letter.hits += [result, *({**m, "document": doc} for m in under)]
     return list(letters.values())
 
 
