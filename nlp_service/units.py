@@ -150,4 +150,5 @@ def make_units(document: Document, count_tokens: TokenCounter, max_tokens: int) 
         if question.answer:
             units += [UnitDraft(position, ANSWER, part, t)
                       for part, t in enumerate(split_passages(question.answer, count_tokens, max_tokens))]
-    return [*units, UnitDraft(0, LETTER, 0, letter_text(document))]
+    whole = letter_text(document)
+    return [*units, UnitDraft(0, LETTER, 0, whole)] if whole.strip() else units

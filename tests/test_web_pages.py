@@ -106,6 +106,19 @@ def test_a_hit_on_the_letters_introduction_is_labelled_as_such(client):
     assert api.json()["results"][0]["matched"] == "question"
 
 
+def test_a_hit_on_the_letter_as_a_whole_is_labelled_as_such(client, service):
+    """A whole-letter hit shows the letter's best-matching question, and says where the words matched."""
+    from nlp_service.units import letter_text
+
+    stored = service.store.get_document(service.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")[0])
+    query = letter_text(stored.document)[:2000]
+    text = page(client, "/", q=query, mode="lexical", k=1)
+    assert "in de brief als geheel:" in text and "<mark>" in text
+    api = call(client, "/api/search", params={"q": query, "mode": "lexical", "k": 1})
+    [top] = api.json()["results"]
+    assert top["matched"] == "question" and top["document"]["id"] == stored.id
+
+
 def test_no_results_name_the_filters_and_offer_a_search_without_them(client):
     text = html.unescape(page(client, "/", q="scheefwonen", party="Partij Sleutelstad", since="2030-01-01"))
     assert "Geen directe treffers" in text
