@@ -83,7 +83,7 @@ class Settings:
     #: and for a short query, the share of its words (index terms) the matched text must hold:
     #: a query none of whose words occur anywhere (``xyzzyqwv``) is near something all the same
     match_coverage_short: float = field(default_factory=lambda: _env_float("MATCH_COVERAGE_SHORT", 0.25))
-    #: how many results one document may hold in a result list
+    #: how many questions of one letter a result gives: its own and those in its ``more``
     per_document: int = field(default_factory=lambda: _env_int("PER_DOCUMENT", 3))
     #: candidates each retriever hands to the fusion
     candidates: int = field(default_factory=lambda: _env_int("CANDIDATES", 100))
