@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,9 +24,10 @@ from .index import generation as gen
 from .index.fusion import LetterGroup, group_per_letter, reciprocal_rank_fusion
 from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
 from .registers import Register
-from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
+from .retrievers import (FUSED, LETTERS, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, list_weights, retrievers_for,
+                         run_retrievers)
 from .store import Store, StoredDocument, StoredQuestion
-from .units import ANSWER, LETTER, QUESTION, Unit
+from .units import ANSWER, LETTER, PIECES, QUESTION, Unit
 
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
 ALLOWED_CACHE_SIZE = 16
@@ -262,7 +263,7 @@ class SearchEngine:
         generation = self.generation()
         retrievers = self._retrievers(request, generation, timings)
         rankings = self._run(retrievers, request)
-        ranked = rankings[request.mode] if request.mode in rankings else self.fuse(rankings, request.query)
+        ranked = self.rank_mode(rankings, request.query)
         if exclude_document is not None:
             units = self.store.get_units(uid for uid, _ in ranked)
             ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
@@ -317,10 +318,13 @@ class SearchEngine:
 
     def fuse(self, rankings: dict[str, Ranking], query: str) -> Ranking:
         """RRF of the retrievers' candidate lists with the weights this query gets."""
-        return reciprocal_rank_fusion(
-            {name: [uid for uid, _ in r] for name, r in rankings.items()},
-            self.weights_for(query), k=self.settings.rrf_k,
-        )
+        return reciprocal_rank_fusion({name: [uid for uid, _ in r] for name, r in rankings.items()},
+                                      list_weights(self.weights_for(query), rankings, self.settings.weight_letters),
+                                      k=self.settings.rrf_k)
+
+    def rank_mode(self, rankings: dict[str, Ranking], query: str) -> Ranking:
+        """The one list of a mode: a single retriever's own, else its lists fused."""
+        return next(iter(rankings.values())) if len(rankings) == 1 else self.fuse(rankings, query)
 
     def allowed_units(self, filters: Filters) -> list[int]:
         """Ids of the units passing ``filters``, remembered for the store's current revision:
@@ -352,8 +356,15 @@ class SearchEngine:
         return [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
 
     def _run(self, retrievers: list, request: SearchRequest) -> dict[str, Ranking]:
-        allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
+        """Each retriever's candidates; with the letters apart, over the pieces and (``name:letter``) over
+        the whole letters: a short query sits closer to a question than to a letter, which it would crowd out."""
+        filters, n = request.filters, self.settings.candidates
+        if filters.kinds is not None or self.settings.weight_letters <= 0:
+            allowed = None if filters.is_empty() else self.allowed_units(filters)
+            return run_retrievers(retrievers, request.query, n, allowed)
+        pieces = run_retrievers(retrievers, request.query, n, self.allowed_units(replace(filters, kinds=PIECES)))
+        letters = run_retrievers(retrievers, request.query, n, self.allowed_units(replace(filters, kinds=(LETTER,))))
+        return {**pieces, **{name + LETTERS: ranking for name, ranking in letters.items()}}
 
     def retrieve(self, name: str, query: str, n: int, allowed: list[int] | None) -> Ranking:
         """One retriever's top ``n`` over the serving generation (a trend counts by the dense one's cosine)."""
@@ -426,25 +437,22 @@ class SearchEngine:
                 snippet=snippet(unit.text, request.query) if snippets else "",
             )
 
-        out = []
-        for top, more in shown:
-            out.append(result(*top))
-            out[-1].more = [result(*m) for m in more]
+        out = [result(*top) for top, _ in shown]
+        for card, (_, more) in zip(out, shown):
+            card.more = [result(*m) for m in more]
         return out
 
     def _stand_in_first_questions(self, groups: list[LetterGroup], units: dict[int, Unit],
                                   question_of: dict[int, int]) -> None:
-        """A letter ranked by its whole-letter unit alone (no unit of a question among the
-        candidates) shows its first question, and is judged by that question's unit: the relevance
-        floor is calibrated on question units (docs/match-floor.md), not on a whole letter's vector."""
+        """A letter found by its whole-letter unit alone shows its first question, judged by that question's
+        unit: the floor is calibrated on such units (docs/match-floor.md), not on whole letters' vectors."""
         for group in groups:
             if group.stand_in is not None:
                 continue
             first = question_of[group.unit]  # a whole-letter unit hangs on its first question
             own = [u for u in self.store.units_of_question(first) if u.kind == QUESTION]
             stand_in = own[0] if own else units[group.unit]
-            units[stand_in.id], question_of[stand_in.id] = stand_in, first
-            group.stand_in = stand_in.id
+            units[stand_in.id], question_of[stand_in.id], group.stand_in = stand_in, first, stand_in.id
 
     # -- lookups -----------------------------------------------------------
 

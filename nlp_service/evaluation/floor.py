@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..search import SearchEngine
-from .datasets import Task
 from ..units import LETTER, QUESTION
+from .datasets import Task
 from .scoring import Retrieved
 
 FLOOR_TASKS = ("precedent_pasted", "precedent_title")

@@ -270,13 +270,20 @@ def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int,
     def one(query: Query) -> Rankings:
         return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
 
+    mixed_engine = SearchEngine(engine.settings.replace(weight_letters=0.0), engine.store, lambda: engine.encoder)
+
+    def mixed(query: Query) -> Rankings:
+        return mixed_engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         rankings = list(pool.map(one, task.queries))
-    unit_ids = {uid for r in rankings for ranking in r.values() for uid, _ in ranking}
+        mixed_rankings = list(pool.map(mixed, task.queries)) if task.name in structure.STRUCTURE_TASKS else []
+    unit_ids = {uid for r in [*rankings, *mixed_rankings] for ranking in r.values() for uid, _ in ranking}
     units = engine.store.get_units(unit_ids)
     documents = engine.store.get_documents(u.document_id for u in units.values())
     keys = {uid: key(documents[u.document_id]) for uid, u in units.items()}
     return Retrieved(rankings, {uid: k for uid, k in keys.items() if k is not None},
-                     {uid: u.kind for uid, u in units.items()}, {uid: u.question_id for uid, u in units.items()})
+                     {uid: u.kind for uid, u in units.items()}, {uid: u.question_id for uid, u in units.items()},
+                     mixed_rankings)
 
 

@@ -21,15 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..index.fusion import group_results, reciprocal_rank_fusion
-from ..retrievers import FUSED, REPORT_ORDER, RETRIEVERS
+from ..retrievers import FUSED, LETTERS, REPORT_ORDER, list_weights
 from ..search import SearchEngine
-from ..units import ANSWER, LETTER, QUESTION
+from ..units import ANSWER, QUESTION
 from .datasets import Task
 from .metrics import mean, mean_interval, unique_in_order
-from .scoring import Rankings, Retrieved, compare, per_query
+from .scoring import Rankings, Retrieved, compare, of_mode, per_query
 
 #: weights of the whole-letter lists against the pieces' lists when fused apart
-LETTER_WEIGHTS = (0.25, 0.5, 1.0, 2.0)
+LETTER_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 #: max; the plain sums over a question's or the letter's units; and the same sums with every unit
 #: but the best weighted a tenth (a second matching unit breaks near-ties, but never outweighs rank)
 AGGREGATIONS = ("max", "question", "letter", "question/10", "letter/10")
@@ -41,24 +41,23 @@ CHOSEN_ON = ("precedent_pasted", "precedent_title")
 Scored = list[tuple[int, float]]
 
 
-def fused(rankings: Rankings, kind_of: Mapping[int, str], mode: str, weights: Mapping[str, float],
-          structure: str, rrf_k: int) -> Scored:
-    """One query's units, its mode's retriever lists fused as ``structure`` says: ``mixed`` (one
-    list per retriever, as indexed), ``pieces`` (the whole-letter units dropped) or ``apart:W``
-    (each retriever's list split in its pieces and its letter units, the letters weighted ×W)."""
-    lists: dict[str, list[int]] = {}
-    scaled: dict[str, float] = {}
-    for name in (tuple(RETRIEVERS) if mode == FUSED else (mode,)):
-        ids = [uid for uid, _ in rankings[name]]
-        if structure == "mixed":
-            lists[name] = ids
-        else:
-            lists[name] = [u for u in ids if kind_of.get(u) != LETTER]
-        scaled[name] = weights.get(name, 1.0)
-        if structure.startswith("apart:"):
-            lists[f"{name}:letter"] = [u for u in ids if kind_of.get(u) == LETTER]
-            scaled[f"{name}:letter"] = scaled[name] * float(structure.split(":")[1])
-    return reciprocal_rank_fusion(lists, scaled, k=rrf_k)
+def fused(engine: SearchEngine, rankings: Rankings, mixed: Rankings, mode: str, query: str, structure: str) -> Scored:
+    """One query's units in ``mode``, fused as ``structure`` says: ``pieces`` (no whole-letter units),
+    ``mixed`` (one list per retriever over every kind of unit) or ``apart:W`` (each retriever's list of
+    the pieces and its list of the letters, searched apart, the letters weighted ×W)."""
+    if structure == "mixed":
+        lists = of_mode(mixed, mode)
+    elif structure == "pieces":
+        lists = {name: r for name, r in of_mode(rankings, mode).items() if not name.endswith(LETTERS)}
+    else:
+        lists = of_mode(rankings, mode)
+    if len(lists) == 1:  # a single retriever's list: its ranks, scored as RRF would score them
+        [ranking] = lists.values()
+        return [(uid, 1.0 / (engine.settings.rrf_k + rank)) for rank, (uid, _) in enumerate(ranking, start=1)]
+    weights = engine.weights_for(query) if mode == FUSED else {mode: 1.0}
+    letters = float(structure.split(":")[1]) if structure.startswith("apart:") else 0.0
+    return reciprocal_rank_fusion({name: [uid for uid, _ in r] for name, r in lists.items()},
+                                  list_weights(weights, lists, letters), k=engine.settings.rrf_k)
 
 
 def groups_of(retrieved: Retrieved) -> dict[int, object]:
@@ -98,12 +97,11 @@ def structures() -> list[str]:
 def runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[tuple[str, str, str], list[list[str]]]:
     """Per (mode, structure, aggregation), each query's ranked documents."""
     out: dict[tuple[str, str, str], list[list[str]]] = {}
-    k, group_of = engine.settings.rrf_k, groups_of(retrieved)
-    for query, rankings in zip(task.queries, retrieved.rankings):
+    group_of = groups_of(retrieved)
+    for query, rankings, mixed in zip(task.queries, retrieved.rankings, retrieved.mixed):
         for mode in REPORT_ORDER:
-            weights = engine.weights_for(query.text) if mode == FUSED else {mode: 1.0}
             for structure in structures():
-                scored = fused(rankings, retrieved.kind_of, mode, weights, structure, k)
+                scored = fused(engine, rankings, mixed, mode, query.text, structure)
                 for aggregation in AGGREGATIONS:
                     out.setdefault((mode, structure, aggregation), []).append(
                         aggregate(scored, aggregation, retrieved.doc_of, group_of))
