@@ -249,7 +249,7 @@ class DossierBuilder:
             first = self.engine.results(trigger, search.request, limit=1, dense=search.rankings.get("dense"))
             # one card per letter: the trigger's letter shows it first (its other questions then go)
             results = first + [r for r in results if r.document["id"] != verdict.document_id][: self.k - 1]
-        return [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit} for r in results]
+        return [r.for_page() for r in results]
 
     def similar_letters(self, searches: Sequence[QuestionSearch], units: dict[int, Unit]) -> list[dict]:
         """Earlier letters by how many of the letter's questions they answer, and how well:

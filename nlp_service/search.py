@@ -21,7 +21,7 @@ from .embedding import Encoder
 from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
-from .index.fusion import LetterGroup, group_per_letter, reciprocal_rank_fusion
+from .index.fusion import group_per_letter, reciprocal_rank_fusion
 from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
 from .registers import Register
 from .retrievers import (FUSED, LETTERS, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, list_weights, retrievers_for,
@@ -89,6 +89,8 @@ class SearchResult:
     #: whole: then ``question`` is its best-matching question among the candidates, else its first)
     #: count as the question in ``matched`` (the JSON schema's two values); the page names them apart
     matched_unit: str = ""
+    #: the unit whose text is shown and judged: the matched one, or a whole-letter hit's best other unit
+    shown_unit: str = ""
     #: cosine similarity of the query and the text that judges the result: the matched text, or for a
     #: whole-letter hit its shown question's unit (None: not read, because it lies below the dense
     #: retriever's last candidate and so under the floor, or the index keeps no vectors)
@@ -102,9 +104,14 @@ class SearchResult:
                 "question": self.question, "answer": self.answer, "matched": self.matched}
         if with_snippet:
             data["snippet"] = self.snippet
-        data["more"] = [{**{k: v for k, v in m.to_dict(with_snippet).items() if k not in ("document", "more")},
-                         **({"matched_unit": m.matched_unit} if with_snippet else {})} for m in self.more]
+        data["more"] = [{k: v for k, v in m.to_dict(with_snippet).items() if k not in ("document", "more")}
+                        for m in self.more]
         return data
+
+    def for_page(self) -> dict:
+        """The API's fields with the snippet, and which unit matched and which is shown (pages name them)."""
+        return {**self.to_dict(with_snippet=True), "matched_unit": self.matched_unit, "shown_unit": self.shown_unit,
+                "more": [m.for_page() for m in self.more]}
 
 
 @dataclass
@@ -407,7 +414,10 @@ class SearchEngine:
         kept = [(uid, s) for uid, s in ranked.units if question_of.get(uid) in questions]  # deleted since indexed
         groups = group_per_letter(kept, lambda u: None if units[u].kind == LETTER else question_of[u],
                                   lambda u: questions[question_of[u]].document_id, limit, self.settings.per_document)
-        self._stand_in_first_questions(groups, units, question_of)
+        for group in (g for g in groups if g.stand_in is None):  # found by its whole-letter unit alone:
+            first = question_of[group.unit]  # its first question, whose unit judges it (the floor's calibration)
+            own = [u for u in self.store.units_of_question(first) if u.kind == QUESTION] or [units[group.unit]]
+            units[own[0].id], question_of[own[0].id], group.stand_in = own[0], first, own[0].id
         score_of = dict(kept)
         # (the unit that ranks it, the unit that speaks for it, score) per result and per question under it
         shown = [((g.unit, g.stand_in, g.score), [(u, u, score_of[u]) for u in g.more]) for g in groups]
@@ -422,37 +432,26 @@ class SearchEngine:
         coverage = self.coverages(ranked.generation, request.query, near) if self.is_short(request.query) else {}
 
         def result(unit_id: int, stand_in: int, score: float) -> SearchResult:
-            unit: Unit = units[unit_id]
+            shown: Unit = units[stand_in]  # what the card shows and is judged by
             stored_q = questions[question_of[stand_in]]
             return SearchResult(
                 score=score,
                 document={**document_card(documents[stored_q.document_id]), **cases[stored_q.document_id]},
                 question=question_object(stored_q, fields[stored_q.id]),
                 answer=fields[stored_q.id]["answer"],
-                matched="answer" if unit.kind == ANSWER else "question",
-                matched_text=unit.text,
-                matched_unit=unit.kind,
+                matched="answer" if shown.kind == ANSWER else "question",
+                matched_text=shown.text,
+                matched_unit=units[unit_id].kind,
+                shown_unit=shown.kind,
                 similarity=cosines.get(stand_in),
                 match=self.judge(request.query, cosines.get(stand_in), coverage.get(stand_in, 0.0)),
-                snippet=snippet(unit.text, request.query) if snippets else "",
+                snippet=snippet(shown.text, request.query) if snippets else "",
             )
 
         out = [result(*top) for top, _ in shown]
         for card, (_, more) in zip(out, shown):
             card.more = [result(*m) for m in more]
         return out
-
-    def _stand_in_first_questions(self, groups: list[LetterGroup], units: dict[int, Unit],
-                                  question_of: dict[int, int]) -> None:
-        """A letter found by its whole-letter unit alone shows its first question, judged by that question's
-        unit: the floor is calibrated on such units (docs/match-floor.md), not on whole letters' vectors."""
-        for group in groups:
-            if group.stand_in is not None:
-                continue
-            first = question_of[group.unit]  # a whole-letter unit hangs on its first question
-            own = [u for u in self.store.units_of_question(first) if u.kind == QUESTION]
-            stand_in = own[0] if own else units[group.unit]
-            units[stand_in.id], question_of[stand_in.id], group.stand_in = stand_in, first, stand_in.id
 
     # -- lookups -----------------------------------------------------------
 

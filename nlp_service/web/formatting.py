@@ -90,8 +90,8 @@ def whole_words(text: str, limit: int) -> str:
     return cut.rstrip()
 
 
-#: where in the letter a hit that is not on the question itself matched (units.py), as a card says it;
-#: a whole-letter hit shows the letter's best-matching question, its excerpt is of the letter
+#: where in the letter the text shown for a hit lies when it is not the question itself (units.py), as a card
+#: says it; a whole-letter hit shows its best other unit, and the letter only when it has none
 UNIT_PLACES = {"intro": "de inleiding van de brief", "answer": "het antwoord", "letter": "de brief als geheel"}
 
 
