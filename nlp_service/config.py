@@ -75,10 +75,12 @@ class Settings:
     #: BM25's weight for short queries: a typed query's exact words matter more than for a
     #: pasted one (titles: 1.0-1.5 best, 0.75 loses 0.01 nDCG@10)
     weight_lexical_short: float = field(default_factory=lambda: _env_float("WEIGHT_LEXICAL_SHORT", 1.0))
-    #: the whole-letter units (units.LETTER) are searched apart from the pieces, each retriever's
-    #: list of letters fused with this weight times the retriever's own (docs/evaluation.md,
-    #: "Ranking with structure"); 0: searched mixed with the pieces, one list per retriever
-    weight_letters: float = field(default_factory=lambda: _env_float("WEIGHT_LETTERS", 2.0))
+    #: the whole-letter units (units.LETTER) are searched apart from the pieces, each retriever's list
+    #: of letters fused with its weight here times the retriever's own: BM25's and the embeddings'
+    #: (chosen on the label tasks, docs/evaluation.md "Ranking with structure"); both 0: the letters
+    #: are searched mixed with the pieces, one list per retriever
+    weight_letters_lexical: float = field(default_factory=lambda: _env_float("WEIGHT_LETTERS_LEXICAL", 1.0))
+    weight_letters_dense: float = field(default_factory=lambda: _env_float("WEIGHT_LETTERS_DENSE", 1.5))
     #: the relevance floor: a result whose matched text has at least this cosine similarity
     #: with the query is a direct match, below it a related one (chosen on the evaluation
     #: data, docs/match-floor.md); pasted questions and short typed queries apart, like the weights
@@ -123,13 +125,20 @@ class Settings:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"{PREFIX}PORT must be 0-65535, got {self.port}")
-        for name in ("weight_lexical", "weight_lexical_short", "weight_dense", "weight_letters", "swap_seconds"):
+        for name in ("weight_lexical", "weight_lexical_short", "weight_dense", "weight_letters_lexical",
+                     "weight_letters_dense", "swap_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{PREFIX}{name.upper()} must not be negative")
         for name in ("match_floor", "match_floor_short", "match_coverage_short"):
             if not -1 <= getattr(self, name) <= 1:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be between -1 and 1")
         self.collection_labels  # a malformed NLP_SERVICE_COLLECTION_NAMES is an error at start-up
+
+    @property
+    def letter_weights(self) -> dict[str, float]:
+        """Each retriever's weight for its list of whole letters (none: the letters are not searched apart)."""
+        weights = {"lexical": self.weight_letters_lexical, "dense": self.weight_letters_dense}
+        return weights if any(weights.values()) else {}
 
     @property
     def collection_labels(self) -> dict[str, str]:

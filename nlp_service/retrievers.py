@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -112,10 +112,11 @@ def retriever_of(list_name: str) -> str:
     return list_name.removesuffix(LETTERS)
 
 
-def list_weights(weights: dict[str, float], lists: Iterable[str], letters: float) -> dict[str, float]:
-    """Each candidate list's fusion weight: its retriever's, times ``letters`` for a list of letters."""
-    return {name: weights.get(retriever_of(name), 1.0) * (letters if name.endswith(LETTERS) else 1.0)
-            for name in lists}
+def list_weights(weights: Mapping[str, float], lists: Iterable[str], letters: Mapping[str, float]) -> dict[str, float]:
+    """Each candidate list's fusion weight: its retriever's, times the retriever's ``letters`` weight
+    for its list of whole letters."""
+    return {name: weights.get(retriever_of(name), 1.0)
+            * (letters[retriever_of(name)] if name.endswith(LETTERS) else 1.0) for name in lists}
 
 
 def retrievers_for(mode: str) -> tuple[str, ...]:

@@ -326,7 +326,7 @@ class SearchEngine:
     def fuse(self, rankings: dict[str, Ranking], query: str) -> Ranking:
         """RRF of the retrievers' candidate lists with the weights this query gets."""
         return reciprocal_rank_fusion({name: [uid for uid, _ in r] for name, r in rankings.items()},
-                                      list_weights(self.weights_for(query), rankings, self.settings.weight_letters),
+                                      list_weights(self.weights_for(query), rankings, self.settings.letter_weights),
                                       k=self.settings.rrf_k)
 
     def rank_mode(self, rankings: dict[str, Ranking], query: str) -> Ranking:
@@ -366,7 +366,7 @@ class SearchEngine:
         """Each retriever's candidates; with the letters apart, over the pieces and (``name:letter``) over
         the whole letters: a short query sits closer to a question than to a letter, which it would crowd out."""
         filters, n = request.filters, self.settings.candidates
-        if filters.kinds is not None or self.settings.weight_letters <= 0:
+        if filters.kinds is not None or not self.settings.letter_weights:
             allowed = None if filters.is_empty() else self.allowed_units(filters)
             return run_retrievers(retrievers, request.query, n, allowed)
         pieces = run_retrievers(retrievers, request.query, n, self.allowed_units(replace(filters, kinds=PIECES)))

@@ -270,7 +270,7 @@ def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int,
     def one(query: Query) -> Rankings:
         return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
 
-    mixed_engine = SearchEngine(engine.settings.replace(weight_letters=0.0), engine.store, lambda: engine.encoder)
+    mixed_engine = SearchEngine(engine.settings.replace(weight_letters_lexical=0.0, weight_letters_dense=0.0), engine.store, lambda: engine.encoder)
 
     def mixed(query: Query) -> Rankings:
         return mixed_engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))

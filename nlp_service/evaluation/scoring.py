@@ -30,7 +30,7 @@ class Retrieved:
     kind_of: dict[int, str] = field(default_factory=dict)  # unit id -> its kind (units.py)
     question_of: dict[int, int] = field(default_factory=dict)  # unit id -> the question it hangs on
     #: per query, each retriever's one list over every kind of unit (the letters searched mixed with the
-    #: pieces, ``weight_letters`` 0): what the structure section compares the service's lists with
+    #: pieces, both letter weights 0): what the structure section compares the service's lists with
     mixed: list[Rankings] = field(default_factory=list)
 
 
@@ -75,7 +75,7 @@ def mode_runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[st
 
 
 def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int, depth: int,
-              letters: float = 1.0) -> list[list[str]]:
+              letters: Mapping[str, float]) -> list[list[str]]:
     weights = {"lexical": weight_lexical, "dense": 1.0}
     return [as_documents(reciprocal_rank_fusion({name: [uid for uid, _ in r[:depth]] for name, r in rankings.items()},
                                                 list_weights(weights, rankings, letters), k=rrf_k), retrieved.doc_of)
@@ -86,7 +86,7 @@ def tune(engine: SearchEngine, task: Task, retrieved: Retrieved, service_run: Se
          depth: int) -> dict:
     """The task's primary metric over a grid of lexical weight x RRF constant, at the service's
     candidate depth, and whether the best point beats the service's fusion by more than chance."""
-    letters = engine.settings.weight_letters
+    letters = engine.settings.letter_weights
     grid = [{"weight_lexical": w, "weight_dense": 1.0, "rrf_k": k,
              task.primary: mean_scores(task, fused_run(retrieved, w, k, depth, letters), [task.primary])[task.primary]}
             for w in WEIGHT_GRID for k in RRF_K_GRID]
