@@ -264,3 +264,18 @@ def test_the_floor_judges_each_result_as_its_exact_cosine_would(service, query):
     exact = engine.results(Ranked(ranked.units, ranked.generation), request, limit=100, snippets=False)
     assert [r.match for r in fast] == [r.match for r in exact]
     assert all(r.similarity is not None for r in exact)
+
+
+def test_letters_searched_mixed_when_their_weights_are_zero(service):
+    """Both letter weights 0: one list per retriever over every kind of unit, letters among them."""
+    mixed = Service(service.settings.replace(weight_letters_lexical=0.0, weight_letters_dense=0.0),
+                    encoder=service.encoder).engine
+    request = mixed.make_request("Wat doet de regering tegen de wachtlijsten in de psychiatrie?", k=10)
+    rankings = mixed.candidate_rankings(request)
+    assert set(rankings) == {"lexical", "dense"}
+    kinds = {u.kind for u in service.store.get_units(uid for r in rankings.values() for uid, _ in r).values()}
+    assert "letter" in kinds and "question" in kinds
+    apart = service.engine.candidate_rankings(request)
+    letters = service.store.get_units(uid for uid, _ in apart["dense:letter"])
+    assert letters and {u.kind for u in letters.values()} == {"letter"}
+    assert "letter" not in {u.kind for u in service.store.get_units(uid for uid, _ in apart["dense"]).values()}
