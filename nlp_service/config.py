@@ -73,8 +73,9 @@ class Settings:
     #: a query of at most this many words is a short, typed one (a title, a few keywords)
     short_query_words: int = field(default_factory=lambda: _env_int("SHORT_QUERY_WORDS", 12))
     #: BM25's weight for short queries: a typed query's exact words matter more than for a
-    #: pasted one (titles: 1.0-1.5 best, 0.75 loses 0.01 nDCG@10)
-    weight_lexical_short: float = field(default_factory=lambda: _env_float("WEIGHT_LEXICAL_SHORT", 1.0))
+    #: pasted one (titles, with the letters searched apart: 3.0 best of the grid, +0.007 ± 0.006
+    #: over 1.0; 1.5-3.0 within 0.004 of each other; docs/evaluation.md)
+    weight_lexical_short: float = field(default_factory=lambda: _env_float("WEIGHT_LEXICAL_SHORT", 3.0))
     #: the whole-letter units (units.LETTER) are searched apart from the pieces, each retriever's list
     #: of letters fused with its weight here times the retriever's own: BM25's and the embeddings'
     #: (chosen on the label tasks, docs/evaluation.md "Ranking with structure"); both 0: the letters
