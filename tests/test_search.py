@@ -87,13 +87,13 @@ def test_a_typed_querys_top_10_holds_at_least_8_letters(service, query):
 
 
 def test_a_whole_letter_hit_shows_its_best_question_and_is_judged_by_it(service):
-    """A query holding the words of several questions of one letter matches the letter as a whole
-    (its ``letter`` unit); the card shows one of its questions, judged by that question's unit."""
+    """A query that is a whole letter matches it as a whole (its ``letter`` unit, whose list the
+    embeddings weigh 1.5 times); the card shows one of its questions, judged by that question's unit."""
     found = service.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")
     assert found is not None
     stored = service.store.get_document(found[0])
     query = letter_text(stored.document)[: service.settings.max_query_chars]
-    [top] = service.search(service.make_request(query, k=1, mode="lexical")).results
+    [top] = service.search(service.make_request(query, k=1, mode="dense")).results
     assert top.document["id"] == stored.id and top.matched_unit == "letter" and top.matched == "question"
     assert top.question["id"] in {q.id for q in service.store.questions_of(stored.id)}
     assert top.shown_unit in ("intro", "question", "answer") and top.matched_text != letter_text(stored.document)
