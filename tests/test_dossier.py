@@ -238,3 +238,13 @@ def test_wilson_interval_and_the_threshold_rule():
     w = fit_logistic(x, y)
     z = w[0] + x @ w[1:]
     assert z[y == 1].min() > z[y == 0].max()  # every pair on the right side of the fitted boundary
+
+
+def test_a_precedent_letter_shows_its_other_matching_questions_on_the_page(client, dossier):
+    """One card per precedent letter: its other questions that matched sit under it (``more``)."""
+    others = [m for q in dossier["questions"] for p in q["precedents"] for m in p["more"]]
+    assert others, "the Leiden letter answers several of the new questions at once"
+    reply = client.post("/nieuwe-brief", data={"text": LETTER}, content_type="multipart/form-data")
+    page = reply.get_data(as_text=True)
+    assert page.count("(ook passend)") == len(others)
+    assert all(f'class="qa more" data-question-id="{m["question"]["id"]}"' in page for m in others)
