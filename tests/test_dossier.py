@@ -141,8 +141,9 @@ def test_the_docx_export_holds_every_question_with_its_precedents(dossier, tmp_p
     for question in dossier["questions"]:
         assert f"Vraag {question['number']}" in text and question["text"] in text
         for precedent in question["precedents"]:
-            assert precedent["question"]["text"] in text
-            assert (precedent["answer"] or "(nog geen antwoord)") in text
+            for shown in (precedent, *precedent["more"]):  # a letter's other matching questions too
+                assert shown["question"]["text"] in text
+                assert (shown["answer"] or "(nog geen antwoord)") in text
 
 
 def write_letter(folder):
@@ -161,6 +162,8 @@ def test_cli_json_and_markdown(service, tmp_path, dossier, cli):
     result = dossier_cli(write_letter(tmp_path), "--format", "md", "-o", tmp_path / "d.md")
     markdown = (tmp_path / "d.md").read_text(encoding="utf-8")
     assert result.exit_code == 0 and markdown.startswith(f"# Dossier: {TITLE}") and "## Eerder gesteld" in markdown
+    others = [m for q in dossier["questions"] for p in q["precedents"] for m in p["more"]]
+    assert others and markdown.count("**Ook passend, vraag") == len(others)
     leiden_id = service.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")[0]
     result = dossier_cli("--document", leiden_id, "--format", "md")
     assert result.exit_code == 0 and result.output.startswith("# Dossier: Sociaal scheefwonen"), result.output
