@@ -104,8 +104,8 @@ def to_docx(dossier: dict) -> bytes:
             table.style = "Table Grid"
             table.cell(0, 0).text, table.cell(0, 1).text = "Eerdere vraag", "Antwoord van het college"
             for row, pair in enumerate(pairs, start=1):
-                table.cell(row, 0).text = (pair["question"]["text"] if row == 1
-                                           else f"Ook passend, vraag {pair['question']['number']}: {pair['question']['text']}")
+                also = "" if row == 1 else f"Ook passend, vraag {pair['question']['number']}: "
+                table.cell(row, 0).text = also + pair["question"]["text"]
                 table.cell(row, 1).text = pair["answer"] or NO_ANSWER
     if dossier["similar_letters"]:
         word.add_heading("Vergelijkbare eerdere brieven", level=1)
