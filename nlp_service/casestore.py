@@ -18,7 +18,7 @@ from .parsing.letters import Letter, describe_letter
 if TYPE_CHECKING:
     from .store import Store
 
-#: schema version 2 of the store (``store._MIGRATIONS``); no ";" inside a statement
+#: schema version 2 of the store (``schema.MIGRATIONS``); no ";" inside a statement
 CASES_SCHEMA = """
     CREATE TABLE letters (
         document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,

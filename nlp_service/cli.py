@@ -228,6 +228,8 @@ def _print_result(rank: int, result) -> None:
                f"(document {doc['id']}, matched {result.matched}, {result.match})")
     click.echo(f"   Vraag {result.question['number']}: {shorten(result.question['text'])}")
     click.echo(f"   Antwoord: {shorten(result.answer) if result.answer else '(nog geen antwoord)'}")
+    for other in result.more:  # the letter's other matching questions
+        click.echo(f"   + Vraag {other.question['number']} ({other.match}): {shorten(other.question['text'], 200)}")
 
 
 def shorten(text: str, width: int = 220) -> str:

@@ -323,9 +323,10 @@ class DossierBuilder:
             # the earlier question that triggers the warning is always shown, with its answer
             trigger = [(uid, s) for uid, s in search.rankings["dense"]
                        if units[uid].question_id == verdict.question_id][:1]
-            results = (self.engine.results(trigger, search.request, limit=1, dense=search.rankings.get("dense"))
-                       + results[: self.k - 1])
-        return [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit} for r in results]
+            first = self.engine.results(trigger, search.request, limit=1, dense=search.rankings.get("dense"))
+            # one card per letter: the trigger's letter shows it first (its other questions then go)
+            results = first + [r for r in results if r.document["id"] != verdict.document_id][: self.k - 1]
+        return [r.for_page() for r in results]
 
     def similar_letters(self, searches: Sequence[QuestionSearch], units: dict[int, Unit]) -> list[dict]:
         """Earlier letters by how many of the letter's questions they answer, and how well:

@@ -62,6 +62,9 @@ def to_markdown(dossier: dict) -> str:
             out += [f"### {rank}. {card_line(precedent['document'])}, vraag {precedent['question']['number']}", "",
                     "**Vraag:**", "", _quote(precedent["question"]["text"]), "",
                     "**Antwoord:**", "", _quote(precedent["answer"] or NO_ANSWER), ""]
+            for other in precedent.get("more", ()):  # the letter's other matching questions
+                out += [f"**Ook passend, vraag {other['question']['number']}:**", "", _quote(other["question"]["text"]),
+                        "", "**Antwoord:**", "", _quote(other["answer"] or NO_ANSWER), ""]
     if dossier["similar_letters"]:
         out += ["## Vergelijkbare eerdere brieven", ""]
         out += [f"- {card_line(s['document'])}: past bij {s['questions_matched']} van de vragen"
@@ -96,11 +99,14 @@ def to_docx(dossier: dict) -> bytes:
         for rank, precedent in enumerate(question["precedents"], start=1):
             word.add_heading(f"{rank}. {card_line(precedent['document'])}, vraag {precedent['question']['number']}",
                              level=2)
-            table = word.add_table(rows=2, cols=2)
+            pairs = [precedent, *precedent.get("more", ())]  # the letter's other matching questions below
+            table = word.add_table(rows=1 + len(pairs), cols=2)
             table.style = "Table Grid"
             table.cell(0, 0).text, table.cell(0, 1).text = "Eerdere vraag", "Antwoord van het college"
-            table.cell(1, 0).text = precedent["question"]["text"]
-            table.cell(1, 1).text = precedent["answer"] or NO_ANSWER
+            for row, pair in enumerate(pairs, start=1):
+                also = "" if row == 1 else f"Ook passend, vraag {pair['question']['number']}: "
+                table.cell(row, 0).text = also + pair["question"]["text"]
+                table.cell(row, 1).text = pair["answer"] or NO_ANSWER
     if dossier["similar_letters"]:
         word.add_heading("Vergelijkbare eerdere brieven", level=1)
         for similar in dossier["similar_letters"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -80,8 +80,8 @@ class DenseRetriever:
             raise IndexUnavailableError(
                 f"the index was built with {generation.manifest.model_id}, but queries are encoded with "
                 f"{encoder.model_id}: run `nlp-service reindex`")
-        vector = self.retrieval.vector
-        if vector is None:
+        vector = self.retrieval.vector if self.retrieval.vector is not None else self.query_vector
+        if vector is None:  # encoded once per request, however many unit sets it searches
             started = time.perf_counter()
             vector = self.query_vector = encoder.encode_queries([query])[0]
             timings["encode_ms"] = (time.perf_counter() - started) * 1000
@@ -101,6 +101,22 @@ REPORT_ORDER = (*RETRIEVERS, FUSED)
 #: how a result list may be ordered (search.py orders it), the default first; named here beside
 #: the modes so that the command line reads both without importing the search core
 SORTS = ("relevance", "date")
+
+
+#: the name of a retriever's list over the whole-letter units, searched apart: "dense" + LETTERS
+LETTERS = ":letter"
+
+
+def retriever_of(list_name: str) -> str:
+    """The retriever that made a candidate list (``dense:letter`` -> ``dense``)."""
+    return list_name.removesuffix(LETTERS)
+
+
+def list_weights(weights: Mapping[str, float], lists: Iterable[str], letters: Mapping[str, float]) -> dict[str, float]:
+    """Each candidate list's fusion weight: its retriever's, times the retriever's ``letters`` weight
+    for its list of whole letters."""
+    return {name: weights.get(retriever_of(name), 1.0)
+            * (letters[retriever_of(name)] if name.endswith(LETTERS) else 1.0) for name in lists}
 
 
 def retrievers_for(mode: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,12 +21,13 @@ from .embedding import Encoder
 from .errors import InvalidRequest
 from .highlight import snippet
 from .index import generation as gen
-from .index.fusion import group_results, reciprocal_rank_fusion
+from .index.fusion import group_per_letter, reciprocal_rank_fusion
 from .query_input import MAX_FILTER_CHARS, is_iso_date_text, searchable_text, shown, whole_number
 from .registers import Register
-from .retrievers import FUSED, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, retrievers_for, run_retrievers
+from .retrievers import (FUSED, LETTERS, MODES, RETRIEVERS, SORTS, Ranking, Retrieval, list_weights, retrievers_for,
+                         run_retrievers)
 from .store import Store, StoredDocument, StoredQuestion
-from .units import Unit
+from .units import ANSWER, LETTER, PIECES, QUESTION, Unit
 
 #: filter sets whose allowed unit ids are remembered (each a list of up to every unit id)
 ALLOWED_CACHE_SIZE = 16
@@ -84,20 +85,33 @@ class SearchResult:
     matched: str  # "question" or "answer"
     matched_text: str
     snippet: str = ""
-    #: which unit matched: "intro" (the letter's title and introduction) counts as the question in
-    #: ``matched`` (the JSON schema's two values); the page names it apart
+    #: which unit matched: "intro" (the letter's title and introduction) and "letter" (the letter as a
+    #: whole: then ``question`` is its best-matching question among the candidates, else its first)
+    #: count as the question in ``matched`` (the JSON schema's two values); the page names them apart
     matched_unit: str = ""
-    #: cosine similarity of the query and the matched text (None: not read, because it lies below the
-    #: dense retriever's last candidate and so under the floor, or the index keeps no vectors)
+    #: the unit whose text is shown and judged: the matched one, or a whole-letter hit's best other unit
+    shown_unit: str = ""
+    #: cosine similarity of the query and the text that judges the result: the matched text, or for a
+    #: whole-letter hit its shown question's unit (None: not read, because it lies below the dense
+    #: retriever's last candidate and so under the floor, or the index keeps no vectors)
     similarity: float | None = None
     match: str = RELATED
+    #: the letter's other matching questions, best first (results of their own, without ``more``)
+    more: list[SearchResult] = field(default_factory=list)
 
     def to_dict(self, with_snippet: bool = False) -> dict:
         data = {"score": round(self.score, 6), "match": self.match, "document": self.document,
                 "question": self.question, "answer": self.answer, "matched": self.matched}
         if with_snippet:
             data["snippet"] = self.snippet
+        data["more"] = [{k: v for k, v in m.to_dict(with_snippet).items() if k not in ("document", "more")}
+                        for m in self.more]
         return data
+
+    def for_page(self) -> dict:
+        """The API's fields with the snippet, and which unit matched and which is shown (pages name them)."""
+        return {**self.to_dict(with_snippet=True), "matched_unit": self.matched_unit, "shown_unit": self.shown_unit,
+                "more": [m.for_page() for m in self.more]}
 
 
 @dataclass
@@ -256,7 +270,7 @@ class SearchEngine:
         generation = self.generation()
         retrievers = self._retrievers(request, generation, timings)
         rankings = self._run(retrievers, request)
-        ranked = rankings[request.mode] if request.mode in rankings else self.fuse(rankings, request.query)
+        ranked = self.rank_mode(rankings, request.query)
         if exclude_document is not None:
             units = self.store.get_units(uid for uid, _ in ranked)
             ranked = [(uid, s) for uid, s in ranked if uid in units and units[uid].document_id != exclude_document]
@@ -311,10 +325,13 @@ class SearchEngine:
 
     def fuse(self, rankings: dict[str, Ranking], query: str) -> Ranking:
         """RRF of the retrievers' candidate lists with the weights this query gets."""
-        return reciprocal_rank_fusion(
-            {name: [uid for uid, _ in r] for name, r in rankings.items()},
-            self.weights_for(query), k=self.settings.rrf_k,
-        )
+        return reciprocal_rank_fusion({name: [uid for uid, _ in r] for name, r in rankings.items()},
+                                      list_weights(self.weights_for(query), rankings, self.settings.letter_weights),
+                                      k=self.settings.rrf_k)
+
+    def rank_mode(self, rankings: dict[str, Ranking], query: str) -> Ranking:
+        """The one list of a mode: a single retriever's own, else its lists fused."""
+        return next(iter(rankings.values())) if len(rankings) == 1 else self.fuse(rankings, query)
 
     def allowed_units(self, filters: Filters) -> list[int]:
         """Ids of the units passing ``filters``, remembered for the store's current revision:
@@ -346,8 +363,15 @@ class SearchEngine:
         return [RETRIEVERS[name](retrieval) for name in retrievers_for(request.mode)]
 
     def _run(self, retrievers: list, request: SearchRequest) -> dict[str, Ranking]:
-        allowed = None if request.filters.is_empty() else self.allowed_units(request.filters)
-        return run_retrievers(retrievers, request.query, self.settings.candidates, allowed)
+        """Each retriever's candidates; with the letters apart, over the pieces and (``name:letter``) over
+        the whole letters: a short query sits closer to a question than to a letter, which it would crowd out."""
+        filters, n = request.filters, self.settings.candidates
+        if filters.kinds is not None or not self.settings.letter_weights:
+            allowed = None if filters.is_empty() else self.allowed_units(filters)
+            return run_retrievers(retrievers, request.query, n, allowed)
+        pieces = run_retrievers(retrievers, request.query, n, self.allowed_units(replace(filters, kinds=PIECES)))
+        letters = run_retrievers(retrievers, request.query, n, self.allowed_units(replace(filters, kinds=(LETTER,))))
+        return {**pieces, **{name + LETTERS: ranking for name, ranking in letters.items()}}
 
     def retrieve(self, name: str, query: str, n: int, allowed: list[int] | None) -> Ranking:
         """One retriever's top ``n`` over the serving generation (a trend counts by the dense one's cosine)."""
@@ -375,7 +399,8 @@ class SearchEngine:
 
     def results(self, ranked: Ranked | Ranking, request: SearchRequest, limit: int,
                 dense: Ranking | None = None, snippets: bool = True) -> list[SearchResult]:
-        """Ranked units as result cards: grouped per question, at most ``limit``, each judged
+        """Ranked units as result cards: one per letter, at most ``limit``, each with the letter's
+        other matching questions in ``more`` (up to ``per_document`` questions in all), each judged
         direct or related. A plain ranking (a dossier's own fusion) comes with its ``dense``
         candidates (their cosines), or the query is encoded again to judge it."""
         if not isinstance(ranked, Ranked):
@@ -387,33 +412,46 @@ class SearchEngine:
         question_of = {uid: original.get(u.question_id, u.question_id) for uid, u in units.items()}
         questions = self.store.get_questions(question_of.values())
         kept = [(uid, s) for uid, s in ranked.units if question_of.get(uid) in questions]  # deleted since indexed
-        grouped = group_results(kept, question_of.__getitem__, lambda u: questions[question_of[u]].document_id,
-                                limit=limit, per_document=self.settings.per_document)
-        documents = self.store.get_documents(questions[question_of[u]].document_id for u, _ in grouped)
-        fields = register.questions(question_of[u] for u, _ in grouped)
+        groups = group_per_letter(kept, lambda u: None if units[u].kind == LETTER else question_of[u],
+                                  lambda u: questions[question_of[u]].document_id, limit, self.settings.per_document)
+        for group in (g for g in groups if g.stand_in is None):  # found by its whole-letter unit alone:
+            first = question_of[group.unit]  # its first question, whose unit judges it (the floor's calibration)
+            own = [u for u in self.store.units_of_question(first) if u.kind == QUESTION] or [units[group.unit]]
+            units[own[0].id], question_of[own[0].id], group.stand_in = own[0], first, own[0].id
+        score_of = dict(kept)
+        # (the unit that ranks it, the unit that speaks for it, score) per result and per question under it
+        shown = [((g.unit, g.stand_in, g.score), [(u, u, score_of[u]) for u in g.more]) for g in groups]
+        speakers = [s for top, more in shown for _, s, _ in (top, *more)]
+        documents = self.store.get_documents(questions[question_of[u]].document_id for u in speakers)
+        fields = register.questions(question_of[u] for u in speakers)
         cases = register.documents(documents)
-        cosines = self.similarities(ranked, [u for u, _ in grouped], request.query)
+        cosines = self.similarities(ranked, speakers, request.query)
         floor = self.floor_for(request.query)
         # only a result above the cosine floor needs its word share (and only for a short query)
-        near = [u for u, _ in grouped if cosines.get(u, -1.0) >= floor]
+        near = [u for u in speakers if cosines.get(u, -1.0) >= floor]
         coverage = self.coverages(ranked.generation, request.query, near) if self.is_short(request.query) else {}
-        results = []
-        for unit_id, score in grouped:
-            unit: Unit = units[unit_id]
-            stored_q = questions[question_of[unit_id]]
-            results.append(SearchResult(
+
+        def result(unit_id: int, stand_in: int, score: float) -> SearchResult:
+            shown: Unit = units[stand_in]  # what the card shows and is judged by
+            stored_q = questions[question_of[stand_in]]
+            return SearchResult(
                 score=score,
                 document={**document_card(documents[stored_q.document_id]), **cases[stored_q.document_id]},
                 question=question_object(stored_q, fields[stored_q.id]),
                 answer=fields[stored_q.id]["answer"],
-                matched="answer" if unit.kind == "answer" else "question",
-                matched_text=unit.text,
-                matched_unit=unit.kind,
-                similarity=cosines.get(unit_id),
-                match=self.judge(request.query, cosines.get(unit_id), coverage.get(unit_id, 0.0)),
-                snippet=snippet(unit.text, request.query) if snippets else "",
-            ))
-        return results
+                matched="answer" if shown.kind == ANSWER else "question",
+                matched_text=shown.text,
+                matched_unit=units[unit_id].kind,
+                shown_unit=shown.kind,
+                similarity=cosines.get(stand_in),
+                match=self.judge(request.query, cosines.get(stand_in), coverage.get(stand_in, 0.0)),
+                snippet=snippet(shown.text, request.query) if snippets else "",
+            )
+
+        out = [result(*top) for top, _ in shown]
+        for card, (_, more) in zip(out, shown):
+            card.more = [result(*m) for m in more]
+        return out
 
     # -- lookups -----------------------------------------------------------
 
@@ -439,8 +477,9 @@ class SearchEngine:
         ranked = self.rank_units(request, exclude_document=stored.document_id)
         register = self.register()
         fields = register.questions([question_id])[question_id]
-        # its answer letter repeats it: that is this question, not a precedent
-        found = [r for r in self.results(ranked, request, limit=similar + 1) if r.question["id"] != question_id]
+        # its answer letter repeats its questions: that is its own letter, not a precedent
+        found = [r for r in self.results(ranked, request, limit=similar + 1)
+                 if r.document["id"] != stored.document_id]
         return {
             **question_object(stored, fields), "answer": fields["answer"],
             "document": {**document_card(document), **register.document(stored.document_id)},

@@ -18,66 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .casestore import CASES_SCHEMA
 from .errors import Unavailable
+from .schema import MIGRATIONS
 from .units import Unit, UnitDraft
 
 if TYPE_CHECKING:  # the search code owns Filters; the store only reads its fields
     from .search import Filters
 from .documents import Document, Question, document_hash
 
-SCHEMA_VERSION = 2
-
-# Each entry upgrades the schema from version i to i + 1.
-_MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE documents (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        source TEXT NOT NULL,
-        external_id TEXT NOT NULL,
-        title TEXT NOT NULL DEFAULT '',
-        submitted TEXT,
-        answered TEXT,
-        authors TEXT NOT NULL DEFAULT '[]',
-        parties TEXT NOT NULL DEFAULT '[]',
-        intro TEXT NOT NULL DEFAULT '',
-        other TEXT NOT NULL DEFAULT '',
-        path TEXT,
-        content_hash TEXT NOT NULL,
-        added_at REAL NOT NULL,
-        UNIQUE (source, external_id)
-    );
-    CREATE INDEX documents_submitted ON documents (submitted);
-    CREATE TABLE document_people (
-        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        role TEXT NOT NULL CHECK (role IN ('author', 'party')),
-        name TEXT NOT NULL COLLATE NOCASE
-    );
-    CREATE INDEX document_people_name ON document_people (role, name);
-    CREATE TABLE questions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        number TEXT NOT NULL,
-        text TEXT NOT NULL,
-        answer TEXT
-    );
-    CREATE INDEX questions_document ON questions (document_id, position);
-    CREATE TABLE units (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
-        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL CHECK (kind IN ('intro', 'question', 'answer')),
-        part INTEGER NOT NULL,
-        text TEXT NOT NULL
-    );
-    CREATE INDEX units_question ON units (question_id);
-    CREATE INDEX units_document ON units (document_id);
-    """,
-    CASES_SCHEMA,  # 2: letter kinds, cases, answers linked across letters (computed by `nlp-service migrate`)
-]
-
+#: 3: the whole-letter unit kind
+SCHEMA_VERSION = len(MIGRATIONS)
 
 class StoreError(Unavailable, RuntimeError):
     """The store cannot be opened or used as asked."""
@@ -216,7 +166,7 @@ class Store:
         for version in range(self.schema_version(), SCHEMA_VERSION):
             try:
                 with self.transaction() as conn:  # SQLite's DDL is transactional: all or nothing
-                    for statement in _MIGRATIONS[version].split(";"):
+                    for statement in MIGRATIONS[version].split(";"):
                         if statement.strip():
                             conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {version + 1}")

@@ -7,6 +7,15 @@ per passage of its answer. Long texts are split at sentence boundaries into
 passages that fit the model's window, so nothing is silently truncated.
 Intro units hang on the document's first question, so a hit on the context
 shows the letter's first question and its answer.
+
+Beside the pieces, one ``letter`` unit per document: the letter as a whole (title, intro and
+all its questions, no answers), so that a letter about the subject as a whole can win over
+one passage that mentions a word (issue #18; docs/evaluation.md, "Ranking with structure").
+It is the one unit that is not split: BM25 indexes all of it, the encoder reads its first
+512 tokens (the model's window). The tail of a long letter is in its question units anyway,
+and one vector per letter keeps "the letter as a whole" one candidate; its text is exactly
+the per-letter reference baseline's entry (evaluation/reference.py), so the two share their
+vectors in the embedding cache. It hangs on the first question, like the intro.
 """
 from __future__ import annotations
 
@@ -18,9 +27,13 @@ from .documents import Document
 
 #: bumped whenever units or their index terms (nlp.index_terms) come out differently for the same
 #: text (2: passages re-counted as encoded, glued words split; 3: compound parts beside the whole
-#: word): every store re-splits and reindexes
+#: word; 4: the whole-letter unit): every store re-splits and reindexes
 #: on its next write, and each generation's manifest records the recipe it was built with
-UNITS_RECIPE = 3
+UNITS_RECIPE = 4
+#: the kinds of unit (the store's CHECK names the same; schema.py, version 3)
+INTRO, QUESTION, ANSWER, LETTER = "intro", "question", "answer", "letter"
+#: the pieces of a letter: every kind but the whole-letter unit
+PIECES = (INTRO, QUESTION, ANSWER)
 
 
 @dataclass(frozen=True)
@@ -116,19 +129,26 @@ def question_text(document: Document, question_text: str) -> str:
     return question_text
 
 
+def letter_text(document: Document) -> str:
+    """The letter as a whole: its title, intro and questions (no answers), a blank line apart."""
+    return "\n\n".join(part for part in [document.title, document.intro, *(q.text for q in document.questions)]
+                       if part)
+
+
 def make_units(document: Document, count_tokens: TokenCounter, max_tokens: int) -> list[UnitDraft]:
     if not document.questions:
         return []
     units: list[UnitDraft] = []
     context = "\n".join(t for t in (document.title, document.intro) if t.strip())
     if document.intro.strip():
-        units += [UnitDraft(0, "intro", part, text)
+        units += [UnitDraft(0, INTRO, part, text)
                   for part, text in enumerate(split_passages(context, count_tokens, max_tokens))]
     for position, question in enumerate(document.questions):
         text = question_text(document, question.text)
-        units += [UnitDraft(position, "question", part, t)
+        units += [UnitDraft(position, QUESTION, part, t)
                   for part, t in enumerate(split_passages(text, count_tokens, max_tokens))]
         if question.answer:
-            units += [UnitDraft(position, "answer", part, t)
+            units += [UnitDraft(position, ANSWER, part, t)
                       for part, t in enumerate(split_passages(question.answer, count_tokens, max_tokens))]
-    return units
+    whole = letter_text(document)
+    return [*units, UnitDraft(0, LETTER, 0, whole)] if whole.strip() else units

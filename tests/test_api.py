@@ -78,7 +78,8 @@ def test_search_finds_the_leiden_document_first(base_url):
     assert data["query"] == LEIDEN_QUERY
     first = data["results"][0]
     assert first["document"]["source"] == "leiden"
-    assert set(first) == {"score", "match", "document", "question", "answer", "matched", "snippet"}
+    assert set(first) == {"score", "match", "document", "question", "answer", "matched", "snippet", "more"}
+    assert all(set(m) == {"score", "match", "question", "answer", "matched", "snippet"} for m in first["more"])
     assert {"id", "number", "text"} <= set(first["question"])
     assert "<mark>" in first["snippet"]
 

@@ -141,8 +141,9 @@ def test_the_docx_export_holds_every_question_with_its_precedents(dossier, tmp_p
     for question in dossier["questions"]:
         assert f"Vraag {question['number']}" in text and question["text"] in text
         for precedent in question["precedents"]:
-            assert precedent["question"]["text"] in text
-            assert (precedent["answer"] or "(nog geen antwoord)") in text
+            for shown in (precedent, *precedent["more"]):  # a letter's other matching questions too
+                assert shown["question"]["text"] in text
+                assert (shown["answer"] or "(nog geen antwoord)") in text
 
 
 def write_letter(folder):
@@ -161,6 +162,8 @@ def test_cli_json_and_markdown(service, tmp_path, dossier, cli):
     result = dossier_cli(write_letter(tmp_path), "--format", "md", "-o", tmp_path / "d.md")
     markdown = (tmp_path / "d.md").read_text(encoding="utf-8")
     assert result.exit_code == 0 and markdown.startswith(f"# Dossier: {TITLE}") and "## Eerder gesteld" in markdown
+    others = [m for q in dossier["questions"] for p in q["precedents"] for m in p["more"]]
+    assert others and markdown.count("**Ook passend, vraag") == len(others)
     leiden_id = service.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")[0]
     result = dossier_cli("--document", leiden_id, "--format", "md")
     assert result.exit_code == 0 and result.output.startswith("# Dossier: Sociaal scheefwonen"), result.output
@@ -238,3 +241,13 @@ def test_wilson_interval_and_the_threshold_rule():
     w = fit_logistic(x, y)
     z = w[0] + x @ w[1:]
     assert z[y == 1].min() > z[y == 0].max()  # every pair on the right side of the fitted boundary
+
+
+def test_a_precedent_letter_shows_its_other_matching_questions_on_the_page(client, dossier):
+    """One card per precedent letter: its other questions that matched sit under it (``more``)."""
+    others = [m for q in dossier["questions"] for p in q["precedents"] for m in p["more"]]
+    assert others, "the Leiden letter answers several of the new questions at once"
+    reply = client.post("/nieuwe-brief", data={"text": LETTER}, content_type="multipart/form-data")
+    page = reply.get_data(as_text=True)
+    assert page.count("(ook passend)") == len(others)
+    assert all(f'class="qa more" data-question-id="{m["question"]["id"]}"' in page for m in others)

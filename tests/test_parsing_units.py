@@ -144,3 +144,21 @@ def test_last_answer_keeps_its_short_closing_lines() -> None:
     document = parse_text("Vraag 1\nHoeveel?\nAntwoord 1\nTien.\nDe Minister\nJan Jansen", "x", "x")
     words = (document.questions[0].answer or "") + document.other
     assert "Jan Jansen" in words and document.authors == []
+
+
+def test_a_letter_gets_one_whole_letter_unit_beside_its_pieces() -> None:
+    """The letter as a whole (title, intro, questions; no answers) is one unit, never split: BM25 reads
+    all of it, the encoder its first 512 tokens. Its text is the reference baseline's entry."""
+    from nlp_service.documents import Document, Question
+    from nlp_service.units import letter_text, make_units
+
+    questions = [Question(str(i), f"Vraag {i} over de wachtlijsten " + "lang " * 600, "Antwoord.") for i in (1, 2)]
+    letter = Document(source="s", external_id="e", title="Wachtlijsten", intro="Inleiding.", questions=questions)
+    units = make_units(letter, lambda texts: [len(t.split()) + 2 for t in texts], 512)
+    [whole] = [u for u in units if u.kind == "letter"]
+    assert whole.text == letter_text(letter) == "\n\n".join(["Wachtlijsten", "Inleiding.", questions[0].text,
+                                                             questions[1].text])
+    assert whole.question_position == 0 and "Antwoord." not in whole.text
+    assert [u.kind for u in units].count("question") == 4, "the pieces are still split to fit the window"
+    assert not [u for u in make_units(Document(source="s", external_id="f", questions=[Question("1", "", "Ja.")]),
+                                      lambda texts: [1 for _ in texts], 512) if u.kind == "letter"]

@@ -23,7 +23,8 @@ from nlp_service.parsing import parse_path
 from nlp_service.parsing.letters import describe_letter
 from nlp_service.registers import Register
 from nlp_service.search import Filters
-from nlp_service.store import _MIGRATIONS, SCHEMA_VERSION, Store
+from nlp_service.schema import MIGRATIONS
+from nlp_service.store import SCHEMA_VERSION, Store
 
 LETTERS = Path(__file__).parent / "data" / "registers"
 CASE = ("vragen-fietsenstalling", "uitstel-fietsenstalling", "antwoord-fietsenstalling")
@@ -202,7 +203,7 @@ def test_migrate_computes_the_cases_of_a_store_written_before_them(tmp_path) -> 
     store = Store(settings.paths.store)
     for name in CASE:
         store.upsert_document(letter(name), [])
-    cases_version = _MIGRATIONS.index(casestore.CASES_SCHEMA) + 1
+    cases_version = MIGRATIONS.index(casestore.CASES_SCHEMA) + 1
     conn = sqlite3.connect(settings.paths.store)  # back to the schema before cases, as an older program wrote it
     conn.executescript("DROP TABLE letters; DROP TABLE case_members; DROP TABLE question_links; "
                        f"DROP TABLE case_overrides; PRAGMA user_version = {cases_version - 1};")
@@ -253,8 +254,14 @@ def register_service(register_settings, service):
 
 @pytest.mark.model
 def test_a_subject_search_returns_each_question_once_with_its_answer(register_service) -> None:
-    request = register_service.make_request("fietsenstalling stationsplein weggesleept", k=20)
-    results = [r for r in register_service.search(request).results if "ietsenstalling" in r.document["title"]]
+    from nlp_service.service import Service
+
+    # one result per letter, its other matching questions under it: room for all four
+    service = Service(register_service.settings.replace(per_document=4), encoder=register_service.encoder)
+    request = service.make_request("fietsenstalling stationsplein weggesleept", k=20)
+    letters = [r for r in service.search(request).results if "ietsenstalling" in r.document["title"]]
+    assert len(letters) == 1, "the question letter, its notice and its answer letter are one case: one result"
+    results = [letters[0], *letters[0].more]
     numbers = [r.question["number"] for r in results]
     assert sorted(numbers) == ["1", "2", "3", "4"]  # once each: the answer letter's copies are the same questions
     by_number = {r.question["number"]: r for r in results}

@@ -5,8 +5,10 @@ import uuid
 
 import pytest
 
+from nlp_service.retrievers import retriever_of
 from nlp_service.search import QueryError
 from nlp_service.service import Service
+from nlp_service.units import letter_text
 
 pytestmark = pytest.mark.model
 
@@ -34,7 +36,10 @@ def test_short_typed_queries_weigh_bm25_more_than_pasted_ones(service):
     silenced = Service(settings.replace(weight_lexical_short=0.0), encoder=service.encoder).engine
     request = silenced.make_request("vuurwerk verbod", k=10)
     rankings = silenced.candidate_rankings(request)
-    assert [uid for uid, _ in silenced.fuse(rankings, request.query)][:10] == [uid for uid, _ in rankings["dense"]][:10]
+    dense = {name: ranking for name, ranking in rankings.items() if retriever_of(name) == "dense"}
+    assert set(rankings) == {"lexical", "dense", "lexical:letter", "dense:letter"}, "the letters searched apart"
+    assert [uid for uid, _ in silenced.fuse(rankings, request.query)][:10] == \
+        [uid for uid, _ in silenced.rank_mode(dense, request.query)][:10]
 
 
 def test_search_json_schema(indexed_settings, cli):
@@ -45,7 +50,8 @@ def test_search_json_schema(indexed_settings, cli):
     assert data["dense_coverage"] == 1.0, "an index built whole"
     assert 1 <= len(data["results"]) <= 3
     for item in data["results"]:
-        assert set(item) == {"score", "match", "document", "question", "answer", "matched"}
+        assert set(item) == {"score", "match", "document", "question", "answer", "matched", "more"}
+        assert all(set(m) == {"score", "match", "question", "answer", "matched"} for m in item["more"])
         assert item["match"] in ("direct", "related")
         assert set(item["document"]) == {"id", "external_id", "title", "submitted", "answered",
                                          "authors", "parties", "source", "kind", "related"}
@@ -57,14 +63,44 @@ def test_search_json_schema(indexed_settings, cli):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_one_document_does_not_flood_the_results(service):
+def test_one_result_per_letter_with_its_other_matching_questions_under_it(service):
     results = service.search(service.make_request("sociale huurwoningen wijken leefbaarheid", k=20)).results
-    per_doc = {}
+    documents = [r.document["id"] for r in results]
+    assert len(documents) == len(set(documents)), "one result per letter"
+    assert any(r.more for r in results), "a letter with several matching questions carries them"
     for r in results:
-        per_doc[r.document["id"]] = per_doc.get(r.document["id"], 0) + 1
-    assert max(per_doc.values()) <= service.settings.per_document
-    questions = [r.question["id"] for r in results]
-    assert len(questions) == len(set(questions)), "one result per question"
+        questions = [r.question["id"], *(m.question["id"] for m in r.more)]
+        assert len(questions) == len(set(questions)) <= service.settings.per_document
+        assert all(m.document["id"] == r.document["id"] and not m.more for m in r.more)
+        assert [m.score for m in r.more] == sorted((m.score for m in r.more), reverse=True)
+
+
+@pytest.mark.parametrize("query", ["wachtlijsten psychiatrie", "scheefwonen sociale huurwoningen",
+                                   "Wat doet de regering tegen de wachtlijsten in de psychiatrie?"])
+def test_a_typed_querys_top_10_holds_at_least_8_letters(service, query):
+    """Issue #18: several questions of one letter no longer crowd the top 10 (before: up to 3 each)."""
+    request = service.make_request(query, k=10)
+    letters = len({r.document["id"] for r in service.search(request).results})
+    units = service.store.get_units(uid for uid, _ in service.engine.rank_units(request).units)
+    assert letters >= min(8, len({u.document_id for u in units.values()}))
+    assert letters >= 8, "the session index holds plenty of letters for these words"
+
+
+def test_a_whole_letter_hit_shows_its_best_question_and_is_judged_by_it(service):
+    """A query that is a whole letter matches it as a whole (its ``letter`` unit, whose list the
+    embeddings weigh 1.5 times); the card shows one of its questions, judged by that question's unit."""
+    found = service.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")
+    assert found is not None
+    stored = service.store.get_document(found[0])
+    query = letter_text(stored.document)[: service.settings.max_query_chars]
+    [top] = service.search(service.make_request(query, k=1, mode="dense")).results
+    assert top.document["id"] == stored.id and top.matched_unit == "letter" and top.matched == "question"
+    assert top.question["id"] in {q.id for q in service.store.questions_of(stored.id)}
+    assert top.shown_unit in ("intro", "question", "answer") and top.matched_text != letter_text(stored.document)
+    [letter_unit] = [u for u in service.store.iter_units() if u.document_id == stored.id and u.kind == "letter"]
+    vector = service.encoder.encode_queries([query])[0]
+    [(_, letter_cosine)] = service.engine.generation().dense.similarities(vector, [letter_unit.id]).items()
+    assert top.similarity is not None and top.similarity != pytest.approx(letter_cosine, abs=1e-6)
 
 
 def test_party_filter_applies_before_the_cut(service):
@@ -228,3 +264,18 @@ def test_the_floor_judges_each_result_as_its_exact_cosine_would(service, query):
     exact = engine.results(Ranked(ranked.units, ranked.generation), request, limit=100, snippets=False)
     assert [r.match for r in fast] == [r.match for r in exact]
     assert all(r.similarity is not None for r in exact)
+
+
+def test_letters_searched_mixed_when_their_weights_are_zero(service):
+    """Both letter weights 0: one list per retriever over every kind of unit, letters among them."""
+    mixed = Service(service.settings.replace(weight_letters_lexical=0.0, weight_letters_dense=0.0),
+                    encoder=service.encoder).engine
+    request = mixed.make_request("Wat doet de regering tegen de wachtlijsten in de psychiatrie?", k=10)
+    rankings = mixed.candidate_rankings(request)
+    assert set(rankings) == {"lexical", "dense"}
+    kinds = {u.kind for u in service.store.get_units(uid for r in rankings.values() for uid, _ in r).values()}
+    assert "letter" in kinds and "question" in kinds
+    apart = service.engine.candidate_rankings(request)
+    letters = service.store.get_units(uid for uid, _ in apart["dense:letter"])
+    assert letters and {u.kind for u in letters.values()} == {"letter"}
+    assert "letter" not in {u.kind for u in service.store.get_units(uid for uid, _ in apart["dense"]).values()}

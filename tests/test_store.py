@@ -197,3 +197,43 @@ def test_re_splitting_keeps_the_ids_of_units_that_come_out_the_same(store):
     after = {u.text: u.id for u in store.iter_units()}
     assert {t: after[t] for t in before if t in after} == {t: i for t, i in before.items() if t in after}
     assert len(after) == len(before) and after["Wat gaat u doen? (anders gesneden)"] > max(before.values())
+
+
+def test_schema_3_admits_whole_letter_units_and_keeps_every_unit_id(tmp_path):
+    """A store of schema 2 migrates: its units keep their ids, an id deleted before is not reused,
+    and the store then takes the whole-letter unit kind."""
+    from nlp_service.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:2]:
+        conn.executescript(migration)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    old = Store(path, upgrade=True)
+    assert old.migrated == [3]
+    doc_id, _ = old.upsert_document(make_doc(), units_for(make_doc()))
+    before = {u.id: (u.kind, u.text) for u in old.iter_units()}
+    old.conn.execute("DELETE FROM units WHERE id = ?", (max(before),))
+    old.close()
+    # the same again, from a store written at version 2 that holds units
+    path2 = tmp_path / "old2.sqlite"
+    conn = sqlite3.connect(path2)
+    for migration in MIGRATIONS[:2]:
+        conn.executescript(migration)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO documents (source, external_id, content_hash, added_at) VALUES ('s', 'e', 'h', 0)")
+    conn.execute("INSERT INTO questions (document_id, position, number, text) VALUES (1, 0, '1', 'Vraag?')")
+    conn.executemany("INSERT INTO units (question_id, document_id, kind, part, text) VALUES (1, 1, 'question', ?, ?)",
+                     [(i, f"deel {i}") for i in range(3)])
+    conn.execute("DELETE FROM units WHERE id = 3")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="run `nlp-service migrate`"):
+        Store(path2)
+    store = Store(path2, upgrade=True)
+    assert store.migrated == [3] and store.schema_version() == SCHEMA_VERSION == 3
+    assert [(u.id, u.text) for u in store.iter_units()] == [(1, "deel 0"), (2, "deel 1")]
+    store.replace_units({1: [UnitDraft(0, "question", 0, "deel 0"), UnitDraft(0, "letter", 0, "de hele brief")]})
+    assert {u.id: u.kind for u in store.iter_units()} == {1: "question", 4: "letter"}, "id 3 is never reused"

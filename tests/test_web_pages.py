@@ -73,7 +73,8 @@ def test_question_page_shows_similar_questions_by_the_same_floor(client, service
     direct = [r for r in similar if r["match"] == "direct"]
     if direct:
         assert "Vergelijkbare vragen uit andere brieven" in text
-        assert text.count('class="hit"') == len(direct) and "Verwante vraag" not in text
+        under = sum(m["match"] == "direct" for r in direct for m in r["more"])  # a letter's other questions
+        assert text.count('class="hit"') == len(direct) + under and "Verwante vraag" not in text
     else:
         assert "geen directe treffers" in text and "Directe treffer" not in text
         assert text.count('class="hit"') == 3
@@ -104,6 +105,19 @@ def test_a_hit_on_the_letters_introduction_is_labelled_as_such(client):
     assert "in de inleiding van de brief:" in text and "<mark>" in text
     api = call(client, "/api/search", params={"q": query, "mode": "lexical", "k": 1})
     assert api.json()["results"][0]["matched"] == "question"
+
+
+def test_a_hit_on_the_letter_as_a_whole_is_labelled_as_such(client, service):
+    """A whole-letter hit shows the letter's best-matching question, and says where the words matched."""
+    from nlp_service.units import letter_text
+
+    stored = service.store.get_document(service.store.find_document("leiden", "2020-02-03-sociaal-scheefwonen")[0])
+    query = letter_text(stored.document)[:2000]
+    text = page(client, "/", q=query, mode="dense", k=1)  # the embeddings' letters weigh 1.5 times their pieces
+    assert "op de brief als geheel; deze vraag past er het best bij" in text and "<mark>" in text
+    api = call(client, "/api/search", params={"q": query, "mode": "dense", "k": 1})
+    [top] = api.json()["results"]
+    assert top["matched"] == "question" and top["document"]["id"] == stored.id
 
 
 def test_no_results_name_the_filters_and_offer_a_search_without_them(client):
@@ -197,8 +211,8 @@ def test_a_snippet_never_repeats_the_question(client):
 
 
 def test_long_answers_are_folded_in_a_result_list(client, service):
-    long_hits = [r for r in service.search(service.make_request("jeugdcriminaliteit preventie", k=30)).results
-                 if r.answer and len(r.answer) > 2000 and r.match == "direct"]
+    results = service.search(service.make_request("jeugdcriminaliteit preventie", k=30)).results
+    long_hits = [r for r in results for r in (r, *r.more) if r.answer and len(r.answer) > 2000 and r.match == "direct"]
     assert long_hits, "the session index holds long answers"
     text = page(client, "/", q="jeugdcriminaliteit preventie", k=30)
     assert "<summary>Toon het hele antwoord</summary>" in text

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..search import SearchEngine
+from ..units import LETTER, QUESTION
 from .datasets import Task
 from .scoring import Retrieved
 
@@ -44,12 +45,32 @@ def judged_results(engine: SearchEngine, task: Task, retrieved: Retrieved, depth
                 first_unit[doc] = uid
                 if len(first_unit) == TOP:
                     break
+        first_unit = stand_ins(engine, fused, first_unit, retrieved)
         cosines = dict(rankings.get("dense", ()))
         missing = [uid for uid in first_unit.values() if uid not in cosines]
         if missing:
             cosines.update(generation.dense.similarities(engine.encoder.encode_queries([query.text])[0], missing))
         coverage = engine.coverages(generation, query.text, list(first_unit.values()))
         out.append([Judged(doc in query.grades, cosines.get(uid), coverage[uid]) for doc, uid in first_unit.items()])
+    return out
+
+
+def stand_ins(engine: SearchEngine, fused: Sequence[tuple[int, float]], first_unit: dict[str, int],
+              retrieved: Retrieved) -> dict[str, int]:
+    """Each document's judging unit as the service picks it (``SearchEngine.results``): a letter
+    ranked by its whole-letter unit is judged by its best-ranked other unit, else by its first
+    question's unit."""
+    out = {}
+    for doc, uid in first_unit.items():
+        if retrieved.kind_of.get(uid) != LETTER:
+            out[doc] = uid
+            continue
+        other = next((u for u, _ in fused if retrieved.doc_of.get(u) == doc and retrieved.kind_of.get(u) != LETTER),
+                     None)
+        if other is None:
+            own = [u.id for u in engine.store.units_of_question(retrieved.question_of[uid]) if u.kind == QUESTION]
+            other = own[0] if own else uid
+        out[doc] = other
     return out
 
 

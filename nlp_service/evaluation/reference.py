@@ -26,6 +26,7 @@ from ..embedding import EmbeddingCache, Encoder, encode_documents_cached
 from ..index.fusion import reciprocal_rank_fusion
 from ..index.lexical import query_expression
 from ..store import Store, StoredDocument
+from ..units import letter_text
 from .datasets import Query, Task
 from .metrics import mean, mean_interval, paired_difference
 from .scoring import per_query
@@ -51,7 +52,7 @@ def load_letters(store: Store) -> Letters:
     ids, texts, sources, dates, stored = [], [], [], [], []
     for document in store.iter_documents():
         letter = document.document
-        text = "\n\n".join(part for part in [letter.title, letter.intro, *(q.text for q in letter.questions)] if part)
+        text = letter_text(letter)
         if not text.strip():
             continue
         ids.append(document.id)

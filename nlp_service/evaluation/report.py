@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..fsutil import atomic_save_figure, atomic_write_text, pyplot
 from ..retrievers import REPORT_ORDER
+from . import structure
 from .scoring import RRF_K_GRID, WEIGHT_GRID
 
 METHOD = """\
@@ -136,6 +137,8 @@ def markdown(result: dict, chart_name: str) -> str:
           if "judged" in result["tasks"] else []),
         *(["## Per-letter reference baseline (issue #18)\n\n" + reference_section(result["reference"], result["tasks"])]
           if result.get("reference") else []),
+        *(["## Ranking with structure (issue #18)\n\n" + structure.section(result["structure"], result.get("reference"))]
+          if result.get("structure") else []),
         "## Tuning the fusion\n\n" + "\n\n".join(_tuning_section(n, t, settings) for n, t in result["tasks"].items()
                                                    if "tuning" in t),
         *([_floor_section(result["match_floor"])] if result.get("match_floor") else []),

@@ -31,7 +31,7 @@ from ..retrievers import FUSED
 from ..search import SearchEngine, SearchRequest
 from ..service import Service
 from ..store import Store, StoredDocument
-from . import datasets, dossier_task, judged, linking, reference
+from . import datasets, dossier_task, judged, linking, reference, structure
 from .floor import FLOOR_TASKS, floor_results
 from .datasets import BelgianRecord, FaqItem, Query, Task
 from .homes import clear_index, with_home
@@ -114,6 +114,8 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                         task, mode_runs(engine, task, retrieved[task.name]), judged.read_qrels())
         with timer("reference"):
             reference_out = reference_baseline(service, encoder, tasks, retrieved, options.depth)
+        with timer("structure"):
+            structure_out = structure.evaluate_all(engine, tasks, retrieved)
         with timer("match_floor"):
             floor_out = {t.name: floor_results(engine, t, retrieved[t.name], settings.candidates)
                          for t in tasks if t.name in FLOOR_TASKS}
@@ -136,6 +138,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
                      "candidates_per_retriever": options.depth, "service_candidates": settings.candidates},
         "tasks": tasks_out,
         "reference": reference_out,
+        "structure": structure_out,
         "match_floor": floor_out,
         "dossier": dossier_out,
         "linking": linking_out,
@@ -267,12 +270,20 @@ def retrieve(engine: SearchEngine, task: Task, depth: int, workers: int,
     def one(query: Query) -> Rankings:
         return engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
 
+    mixed_engine = SearchEngine(engine.settings.replace(weight_letters_lexical=0.0, weight_letters_dense=0.0), engine.store, lambda: engine.encoder)
+
+    def mixed(query: Query) -> Rankings:
+        return mixed_engine.candidate_rankings(SearchRequest(query.text, k=depth, filters=query.filters, mode=FUSED))
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
         rankings = list(pool.map(one, task.queries))
-    unit_ids = {uid for r in rankings for ranking in r.values() for uid, _ in ranking}
+        mixed_rankings = list(pool.map(mixed, task.queries)) if task.name in structure.STRUCTURE_TASKS else []
+    unit_ids = {uid for r in [*rankings, *mixed_rankings] for ranking in r.values() for uid, _ in ranking}
     units = engine.store.get_units(unit_ids)
     documents = engine.store.get_documents(u.document_id for u in units.values())
     keys = {uid: key(documents[u.document_id]) for uid, u in units.items()}
-    return Retrieved(rankings, {uid: k for uid, k in keys.items() if k is not None})
+    return Retrieved(rankings, {uid: k for uid, k in keys.items() if k is not None},
+                     {uid: u.kind for uid, u in units.items()}, {uid: u.question_id for uid, u in units.items()},
+                     mixed_rankings)
 
 

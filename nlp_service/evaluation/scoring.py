@@ -8,10 +8,10 @@ without the cut to k results that would leave fewer than k documents).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..index.fusion import reciprocal_rank_fusion
-from ..retrievers import FUSED, RETRIEVERS
+from ..retrievers import FUSED, RETRIEVERS, list_weights, retriever_of
 from ..search import SearchEngine
 from .datasets import Task
 from .metrics import mean, mean_interval, paired_difference, score, unique_in_order
@@ -27,6 +27,11 @@ Rankings = dict[str, list[tuple[int, float]]]
 class Retrieved:
     rankings: list[Rankings]  # each retriever's candidates, per query of the task, in order
     doc_of: dict[int, str]  # unit id -> the external id of its document
+    kind_of: dict[int, str] = field(default_factory=dict)  # unit id -> its kind (units.py)
+    question_of: dict[int, int] = field(default_factory=dict)  # unit id -> the question it hangs on
+    #: per query, each retriever's one list over every kind of unit (the letters searched mixed with the
+    #: pieces, both letter weights 0): what the structure section compares the service's lists with
+    mixed: list[Rankings] = field(default_factory=list)
 
 
 def as_documents(ranked_units: Sequence[tuple[int, float]], doc_of: Mapping[int, str]) -> list[str]:
@@ -56,28 +61,37 @@ def hybrid_run(engine: SearchEngine, task: Task, retrieved: Retrieved, depth: in
             for query, rankings in zip(task.queries, retrieved.rankings)]
 
 
+def of_mode(rankings: Rankings, mode: str) -> Rankings:
+    """The candidate lists a mode's retrievers made (a retriever's list over the pieces, and over the letters)."""
+    return {name: r for name, r in rankings.items() if mode == FUSED or retriever_of(name) == mode}
+
+
 def mode_runs(engine: SearchEngine, task: Task, retrieved: Retrieved) -> dict[str, list[list[str]]]:
     """Per mode, each query's ranked documents."""
-    runs = {mode: [as_documents(r[mode], retrieved.doc_of) for r in retrieved.rankings] for mode in RETRIEVERS}
+    runs = {mode: [as_documents(engine.rank_mode(of_mode(r, mode), q.text), retrieved.doc_of)
+                   for q, r in zip(task.queries, retrieved.rankings)] for mode in RETRIEVERS}
     runs[FUSED] = hybrid_run(engine, task, retrieved)
     return runs
 
 
-def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int, depth: int) -> list[list[str]]:
+def fused_run(retrieved: Retrieved, weight_lexical: float, rrf_k: int, depth: int,
+              letters: Mapping[str, float]) -> list[list[str]]:
     weights = {"lexical": weight_lexical, "dense": 1.0}
     return [as_documents(reciprocal_rank_fusion({name: [uid for uid, _ in r[:depth]] for name, r in rankings.items()},
-                                                weights, k=rrf_k), retrieved.doc_of)
+                                                list_weights(weights, rankings, letters), k=rrf_k), retrieved.doc_of)
             for rankings in retrieved.rankings]
 
 
-def tune(task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]], depth: int) -> dict:
+def tune(engine: SearchEngine, task: Task, retrieved: Retrieved, service_run: Sequence[Sequence[str]],
+         depth: int) -> dict:
     """The task's primary metric over a grid of lexical weight x RRF constant, at the service's
     candidate depth, and whether the best point beats the service's fusion by more than chance."""
+    letters = engine.settings.letter_weights
     grid = [{"weight_lexical": w, "weight_dense": 1.0, "rrf_k": k,
-             task.primary: mean_scores(task, fused_run(retrieved, w, k, depth), [task.primary])[task.primary]}
+             task.primary: mean_scores(task, fused_run(retrieved, w, k, depth, letters), [task.primary])[task.primary]}
             for w in WEIGHT_GRID for k in RRF_K_GRID]
     best = max(grid, key=lambda row: row[task.primary])
-    best_run = fused_run(retrieved, best["weight_lexical"], best["rrf_k"], depth)
+    best_run = fused_run(retrieved, best["weight_lexical"], best["rrf_k"], depth, letters)
     return {"metric": task.primary, "grid": grid, "best": best,
             "best_vs_service": compare(task, best_run, service_run)}
 
@@ -105,5 +119,5 @@ def task_results(engine: SearchEngine, task: Task, retrieved: Retrieved, service
         "ci95": {mode: round(mean_interval(scores), 4) for mode, scores in primary.items()},
         #: the primary metric per query, so two runs (before and after a change) compare pairwise
         "per_query": {"qids": [q.qid for q in task.queries], **{m: [round(v, 4) for v in s] for m, s in primary.items()}},
-        **({"tuning": tune(task, retrieved, service_depth, service_candidates)} if task.tunable else {}),
+        **({"tuning": tune(engine, task, retrieved, service_depth, service_candidates)} if task.tunable else {}),
     }

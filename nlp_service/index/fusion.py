@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 
 def reciprocal_rank_fusion(
@@ -45,3 +46,49 @@ def group_results(
         if len(kept) >= limit:
             break
     return kept
+
+
+@dataclass
+class LetterGroup:
+    """One letter of a result list: the unit that ranks it (its best) and the questions shown."""
+
+    unit: int  # the letter's best unit: its place and score in the list
+    score: float
+    #: the unit that speaks for the letter: its best-ranked unit of a question, the intro included (the
+    #: ``unit`` itself unless that is a whole-letter unit); None while none was seen
+    stand_in: int | None
+    more: list[int] = field(default_factory=list)  # best units of its other matching questions, best first
+
+
+def group_per_letter(
+    scored: Iterable[tuple[int, float]],
+    question_of: Callable[[int], int | None],
+    document_of: Callable[[int], int],
+    limit: int,
+    per_document: int,
+) -> list[LetterGroup]:
+    """One group per letter, in the order of their best units, at most ``limit``; each with up to
+    ``per_document`` different questions (the stand-in's and those in ``more``).
+
+    ``question_of`` is None for a unit that belongs to no one question (a whole-letter unit): it
+    ranks its letter, and the letter's best unit of a question is then shown in its place.
+    ``scored`` must be best first; it is read to its end to find the shown letters' questions.
+    """
+    groups: dict[int, LetterGroup] = {}
+    shown: dict[int, set[int]] = {}
+    for unit_id, score in scored:
+        document, question = document_of(unit_id), question_of(unit_id)
+        group = groups.get(document)
+        if group is None:
+            if len(groups) >= limit:
+                continue
+            group = groups[document] = LetterGroup(unit_id, score, None)
+            shown[document] = set()
+        if question is None or question in shown[document] or len(shown[document]) >= per_document:
+            continue
+        shown[document].add(question)
+        if group.stand_in is None:
+            group.stand_in = unit_id
+        else:
+            group.more.append(unit_id)
+    return list(groups.values())

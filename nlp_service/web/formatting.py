@@ -90,6 +90,11 @@ def whole_words(text: str, limit: int) -> str:
     return cut.rstrip()
 
 
+#: where in the letter the text shown for a hit lies when it is not the question itself (units.py), as a card
+#: says it; a whole-letter hit shows its best other unit, and the letter only when it has none
+UNIT_PLACES = {"intro": "de inleiding van de brief", "answer": "het antwoord", "letter": "de brief als geheel"}
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(dutch_date, "datum")
     app.add_template_filter(highlight, "highlight")
@@ -101,4 +106,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(linked_query, "linked_query")
     app.add_template_filter(linked_params, "linked_params")
     app.add_template_global(CARD_TEXT_CHARS, "CARD_TEXT_CHARS")
+    app.add_template_global(UNIT_PLACES, "UNIT_PLACES")
     app.add_template_global(ANSWER_CARD_CHARS, "ANSWER_CARD_CHARS")

@@ -1,4 +1,4 @@
-"""What the results page shows: one card per letter holding its matching questions, direct
+"""What the results page shows: one card per letter (one search result) holding its matching questions, direct
 matches apart from related results, and links that keep the search (every filter, the place)."""
 from __future__ import annotations
 
@@ -42,17 +42,19 @@ class ResultList:
 
 
 def group_by_letter(results: Sequence[dict]) -> list[Letter]:
-    """Results (dicts as the API gives them) per letter, in the order each letter first appears."""
+    """Results (dicts as the API gives them, one per letter) as cards: the result's question, then
+    the letter's other matching questions (``more``) that are direct too; a related letter shows one."""
     letters: dict[int, Letter] = {}
     for result in results:
         doc = result["document"]
         letter = letters.setdefault(doc["id"], Letter(len(letters) + 1, doc))
-        letter.hits.append(result)
+        under = [m for m in result.get("more", ()) if result["match"] == m["match"] == DIRECT]
+        letter.hits += [result, *({**m, "document": doc} for m in under)]
     return list(letters.values())
 
 
 def result_list(response: SearchResponse) -> ResultList:
-    results = [{**r.to_dict(with_snippet=True), "matched_unit": r.matched_unit} for r in response.results]
+    results = [r.for_page() for r in response.results]
     direct = [r for r in results if r["match"] == DIRECT]
     if direct:
         return ResultList(group_by_letter(direct), True, response.direct_documents)
