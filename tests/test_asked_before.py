@@ -11,6 +11,8 @@ import pytest
 
 from nlp_service.dossier import RULE, DossierBuilder, PairEvidence, pair_evidence
 from nlp_service.evaluation import asked_before, asked_gates
+from nlp_service.search import Filters
+from nlp_service.units import LETTER
 
 #: a confident logistic: cosine and overlap high, only the conditions decide
 SURE = {"cosine": 0.99, "overlap": 1.0}
@@ -52,6 +54,21 @@ def test_term_rarity_comes_from_the_serving_index(service):
     assert 0 < rarity.idf("vrag") < rarity.idf("scheefwon") < math.log(units + 1)
     assert rarity.idf("zzqxw") == 0.0
     assert DossierBuilder(service.engine).rarity().generation_id == rarity.generation_id
+
+
+@pytest.mark.model
+def test_term_rarity_counts_the_pieces_not_the_whole_letters(service):
+    """The whole-letter units repeat each question's words: counted, they would make every word look
+    commoner than the calibration saw it."""
+    generation = service.engine.generation()
+    letters = service.engine.allowed_units(Filters(kinds=(LETTER,)))
+    rarity = DossierBuilder(service.engine).rarity()
+    assert letters and rarity.pieces == generation.manifest.units - len(letters)
+    conn = generation.lexical_conn()
+    in_letters = generation.lexical.document_frequency(conn, "scheefwon", within=letters)
+    in_all = generation.lexical.document_frequency(conn, "scheefwon")
+    assert 0 < in_letters < in_all
+    assert rarity.idf("scheefwon") == pytest.approx(math.log((rarity.pieces + 1) / (in_all - in_letters + 1)))
 
 
 @pytest.mark.model

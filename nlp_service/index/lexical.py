@@ -84,6 +84,10 @@ class LexicalIndex:
         sql = "SELECT rowid FROM postings WHERE postings MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
         return {int(rowid) for (rowid,) in conn.execute(sql, (_quoted(term), json.dumps(unit_ids)))}
 
-    def document_frequency(self, conn: sqlite3.Connection, term: str) -> int:
-        """How many units hold the analysed ``term`` (its rarity, for the dossier's asked-before check)."""
-        return conn.execute("SELECT count(*) FROM postings WHERE postings MATCH ?", (_quoted(term),)).fetchone()[0]
+    def document_frequency(self, conn: sqlite3.Connection, term: str, within: list[int] | None = None) -> int:
+        """How many units (of ``within``, None = all) hold the analysed ``term`` (its rarity, for the
+        dossier's asked-before check)."""
+        if within is None:
+            return conn.execute("SELECT count(*) FROM postings WHERE postings MATCH ?", (_quoted(term),)).fetchone()[0]
+        sql = "SELECT count(*) FROM postings WHERE postings MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
+        return conn.execute(sql, (_quoted(term), json.dumps(within))).fetchone()[0]
