@@ -364,17 +364,21 @@ def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: 
               help="Share of the corpus (whole title groups), for a shorter run on a slow machine.")
 @click.option("--home", "eval_home", type=click.Path(path_type=Path),
               help="The evaluation's own index home (default: eval/ or eval-quick/ in the index home).")
+@click.option("--queries-since", metavar="YYYY-MM-DD",
+              help="Only queries submitted on or after this date (a time split for a tuned model).")
 @click.pass_context
 def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, sample: float,
-             eval_home: Path | None) -> None:
+             eval_home: Path | None, queries_since: str | None) -> None:
     """Measure retrieval quality (lexical, dense, hybrid) on the shared corpus."""
     from .evaluation.report import write_outputs
     from .evaluation.runner import EvalOptions, run_evaluation
+    from .query_input import checked_date
 
     settings = settings_of(ctx)
     home = eval_home or settings.home / ("eval-quick" if quick else "eval")
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
-    result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample), log)
+    since = checked_date(queries_since, "--queries-since") if queries_since else None
+    result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample, queries_since=since), log)
     paths = write_outputs(result, out_dir)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
