@@ -113,11 +113,15 @@ def _prepare_work(options: TuneOptions) -> tuple[list, dict]:
 # -- training ----------------------------------------------------------------------------
 
 
-def _load_model(options: TuneOptions):
+def _read_model(path: Path):
+    """A sentence-transformers folder as built here: BERT without a pooler (mean pooling needs none)."""
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(options.base_model), device="cpu", local_files_only=True,
-                                model_kwargs={"add_pooling_layer": False})
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True, model_kwargs={"add_pooling_layer": False})
+
+
+def _load_model(options: TuneOptions):
+    model = _read_model(options.base_model)
     model[0].auto_model.embeddings.word_embeddings.weight.requires_grad_(False)
     model.max_seq_length = options.max_seq_length
     return model
@@ -213,8 +217,13 @@ def _train(options: TuneOptions, model, pairs: list) -> dict:
         report_to="none",
         disable_tqdm=not options.show_progress,
     )
+    class Trainer(SentenceTransformerTrainer):
+        def _load_from_checkpoint(self, checkpoint_path: str) -> None:
+            # the library's reload would give the checkpoint a fresh BERT pooler our model lacks
+            self.model.load_state_dict(_read_model(Path(checkpoint_path)).state_dict())
+
     callback = _callback(options)
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
+    trainer = Trainer(model=model, args=args, train_dataset=dataset,
                                          loss=MultipleNegativesRankingLoss(model), callbacks=[callback])
     started = time.monotonic()
     checkpoints = sorted((options.work / "checkpoints").glob("checkpoint-*"))
@@ -227,7 +236,7 @@ def _train(options: TuneOptions, model, pairs: list) -> dict:
         "seconds_this_run": round(time.monotonic() - started, 1),
         "steps": state.global_step,
         "steps_planned": state.max_steps,
-        "pairs_seen": min(len(pairs) * options.epochs, state.global_step * options.batch_size),
+        "pairs_seen": int(min(len(pairs) * options.epochs, state.global_step * options.batch_size)),
         "loss_curve": [(e["step"], round(e["loss"], 4)) for e in state.log_history if "loss" in e],
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "parameters": sum(p.numel() for p in model.parameters()),
