@@ -90,7 +90,7 @@ def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
 
 
 @model.command("tune")
-@click.option("--cutoff", required=True, help="Train on letters submitted before this date (YYYY-MM-DD).")
+@click.option("--cutoff", required=True, metavar="YYYY-MM-DD", help="Train on letters submitted before this date (YYYY-MM-DD).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="New model folder (default: <model dir>-council-<cutoff>, beside the model).")
 @click.option("--max-pairs", type=click.IntRange(min=1), help="Train on at most this many pairs (drawn with --seed).")
