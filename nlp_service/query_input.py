@@ -5,6 +5,7 @@ Pure functions, shared by every way in (CLI, API, page) through ``SearchEngine.m
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -46,6 +47,18 @@ def is_iso_date_text(value: str) -> bool:
     """Exactly ``YYYY-MM-DD`` as the README documents (``fromisoformat`` also takes
     ``20200101`` and ``2020-W01-1``); whether it is a real date is checked apart."""
     return bool(_ISO_DATE_RE.fullmatch(value))
+
+
+def checked_date(value: str, option: str) -> str:
+    """``value`` when it is a real date written ``YYYY-MM-DD``; else an error naming ``option``."""
+    from .errors import InvalidRequest
+
+    try:
+        if is_iso_date_text(value):
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise InvalidRequest(f"{option} must be a date as YYYY-MM-DD, got {shown(value)}")
 
 
 def shown(value: object) -> str:

@@ -2,7 +2,7 @@
 # Sets up everything (venv, packages, model, headless Chromium) and runs the whole test suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$ROOT/scripts/setup.sh" dev
+bash "$ROOT/scripts/setup.sh" dev,tune
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing Debian's chromium and chromium-driver for the browser test"

@@ -45,6 +45,18 @@ def test_answer_tasks_search_answer_units_only():
     assert task.queries[0].filters.kinds == ("answer",) and task.queries[0].grades == {"1": 1}
 
 
+def test_queries_since_keeps_only_queries_submitted_on_or_after_the_date():
+    """A time split for a tuned model: the earlier queries go, the earlier candidates stay."""
+    records = [record("1", "2017-01-10", "SPOOR", {"NMBS"}), record("early", "2017-05-10", "SPOOR", {"NMBS"}),
+               record("late", "2017-06-10", "SPOOR", {"NMBS"})]
+    pasted, _ = datasets.precedent_tasks(records, [], 5000, since="2017-06-01")
+    assert [q.qid for q in pasted.queries] == ["late"]
+    assert pasted.queries[0].grades == {"1": 1, "early": 1}
+    answers = datasets.belgian_answer_task(records, 5000, since="2017-06-01")
+    assert [q.qid for q in answers.queries] == ["late"]
+    assert len(datasets.belgian_answer_task(records, 5000).queries) == 2
+
+
 def test_faq_documents_index_the_answer_and_not_the_question():
     docs = datasets.faq_documents([FaqItem("id-1", "Hoe lang moet ik bewaren?", "vijf jaar bewaren.")])
     units = make_units(docs[0], lambda texts: [len(t.split()) + 2 for t in texts], 512)

@@ -122,8 +122,10 @@ def faq_documents(items: Iterable[FaqItem]) -> list[Document]:
 # -- subsets -------------------------------------------------------------------
 
 
-def in_window(record: BelgianRecord) -> bool:
-    return QUERY_WINDOW[0] <= record.submitted <= QUERY_WINDOW[1]
+def in_window(record: BelgianRecord, since: str | None = None) -> bool:
+    """A query of the precedent tasks: submitted in QUERY_WINDOW (and on or after ``since``:
+    a time split against a model tuned on what came before, see ``nlp-service model tune``)."""
+    return QUERY_WINDOW[0] <= record.submitted <= QUERY_WINDOW[1] and (since is None or record.submitted >= since)
 
 
 def quick_sample(records: Sequence[BelgianRecord], groups: Sequence[frozenset[str]],
@@ -199,10 +201,10 @@ class PrecedentJudge:
 
 
 def precedent_tasks(records: Sequence[BelgianRecord], groups: Sequence[frozenset[str]],
-                    max_query_chars: int) -> list[Task]:
+                    max_query_chars: int, since: str | None = None) -> list[Task]:
     """Precedent search per kind of query: the pasted question, and its title alone."""
     judge = PrecedentJudge(records, groups)
-    judged = [(r, judge.grades(r)) for r in records if in_window(r)]
+    judged = [(r, judge.grades(r)) for r in records if in_window(r, since)]
     kept = [(r, g) for r, g in judged if g]
     metrics = ("ndcg@10", "mrr@10", "recall@50")
 
@@ -219,13 +221,13 @@ def precedent_tasks(records: Sequence[BelgianRecord], groups: Sequence[frozenset
     ]
 
 
-def belgian_answer_task(records: Sequence[BelgianRecord], max_query_chars: int) -> Task:
+def belgian_answer_task(records: Sequence[BelgianRecord], max_query_chars: int, since: str | None = None) -> Task:
     """Each answered question of the query window against every answer passage; its own answer
     is the one relevant item. The window's questions are the precedent queries too, so their
     vectors are encoded once for both tasks (encoding all 3,483 would triple the run time)."""
     filters = Filters(source=DEKAMER, kinds=ANSWER_UNITS)
     queries = [Query(r.doc_id, r.question.strip()[:max_query_chars], filters, {r.doc_id: 1})
-               for r in records if in_window(r) and r.answer and r.answer.strip()]
+               for r in records if in_window(r, since) and r.answer and r.answer.strip()]
     return Task("answer_belgian", "Question -> answer: a Belgian question of May–June 2017 against all answer passages",
                 ("mrr@10", "recall@1", "recall@10"), queries)
 

