@@ -19,9 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nlp_service import nlp  # noqa: E402
 from nlp_service.config import load_settings  # noqa: E402
+from nlp_service.embedding import open_encoder  # noqa: E402
 from nlp_service.evaluation import judged  # noqa: E402
 from nlp_service.evaluation.homes import with_home  # noqa: E402
-from nlp_service.evaluation.runner import DEPTH, retrieve  # noqa: E402
+from nlp_service.evaluation.querycache import CachedQueryEncoder  # noqa: E402
+from nlp_service.evaluation.runner import DEPTH, QUERY_VECTORS, retrieve  # noqa: E402
 from nlp_service.evaluation.scoring import mode_runs  # noqa: E402
 from nlp_service.service import Service  # noqa: E402
 
@@ -36,6 +38,16 @@ def letter_text(service: Service, key: str) -> dict:
             "questions": [{"q": q.text[:SNIPPET], "a": (q.answer or "")[:SNIPPET // 2]} for q in document.questions][:8]}
 
 
+def best_rank(query, rankings) -> dict[str, int]:
+    """Each letter's best rank over the modes (1 = first), its own letter left out: the depth a
+    round covers when there is no time to judge to 20 (which mode ranked it is not shown to the judge)."""
+    best: dict[str, int] = {}
+    for ranked in rankings:
+        for rank, key in enumerate((d for d in ranked if d not in query.exclude), 1):
+            best[key] = min(rank, best.get(key, rank))
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--home", type=Path, required=True)
@@ -46,17 +58,24 @@ def main() -> None:
     args = parser.parse_args()
     nlp.COMPOUND_PARTS = not args.no_compound_parts
     settings = load_settings()
-    service = Service(with_home(settings, args.home).replace(candidates=DEPTH))
+    home_settings = with_home(settings, args.home, cache=settings.cache_path).replace(candidates=DEPTH)
+    # the query vectors the evaluation scored with (its home's cache, read only: encode_queries never
+    # saves): a fresh encode in other batches moves near-tied dense results (58 of round 3's
+    # top-20 places, one in a top 10, differed when this script encoded afresh)
+    encoder = CachedQueryEncoder(open_encoder(home_settings), args.home / QUERY_VECTORS)
+    service = Service(home_settings, encoder=encoder)
     service.require_store()
     task = judged.judged_task(settings.max_query_chars, qrels={})
     retrieved = retrieve(service.engine, task, DEPTH, settings.threads, judged.council_key)
-    pools = judged.pool(task.queries, mode_runs(service.engine, task, retrieved))
+    runs = mode_runs(service.engine, task, retrieved)
+    pools = judged.pool(task.queries, runs)
     done = judged.read_qrels(args.qrels) if args.qrels else {}
     out = []
-    for query, pooled in zip(task.queries, pools):
+    for i, (query, pooled) in enumerate(zip(task.queries, pools)):
         todo = [key for key in pooled if key not in done.get(query.qid, {})]
+        rank = best_rank(query, [ranked[i] for ranked in runs.values()])
         out.append({"qid": query.qid, "kind": query.kind, "text": query.text, "pooled": len(pooled),
-                    "letters": [{"key": key, **letter_text(service, key)} for key in todo]})
+                    "letters": [{"key": key, "rank": rank[key], **letter_text(service, key)} for key in todo]})
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1))
     print(f"{len(out)} queries, {sum(len(q['letters']) for q in out)} letters to judge -> {args.out}")
 

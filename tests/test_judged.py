@@ -1,5 +1,7 @@
 """The judged collection (tests/data/judged): complete and consistent, and its task scored as
 the guideline says (own letter left out, FAQ outside, pool = union of each mode's top 20)."""
+import json
+
 import pytest
 
 from nlp_service.evaluation import judged
@@ -44,6 +46,18 @@ def test_every_query_is_judged_with_grades_0_1_2_and_never_its_own_letter(querie
         assert all(key.split(":", 1)[0] in judged.COLLECTIONS for key in grades)
         assert record[q["qid"]]["letters"] == len(grades)
     assert set(qrels) == {q["qid"] for q in queries}
+
+
+def test_pooling_rounds_account_for_every_judged_letter(qrels):
+    """Each round of pooling (qrels.json "pool.rounds") records how many letters it added; together
+    they are the collection, so a re-pool that was judged but not recorded (or the reverse) shows."""
+    raw = json.loads(judged.QRELS_FILE.read_text(encoding="utf-8"))
+    rounds = raw["pool"]["rounds"]
+    assert [r["round"] for r in rounds] == list(range(1, len(rounds) + 1))
+    assert sum(r["letters"] for r in rounds) == sum(len(grades) for grades in qrels.values())
+    record = judged.read_judging()  # per query, how many letters each later round added
+    for field, entry in zip(("second_round", "third_round"), rounds[1:]):
+        assert sum(record[qid].get(field, 0) for qid in qrels) == entry["letters"], field
 
 
 def test_most_queries_have_a_relevant_letter(qrels):
