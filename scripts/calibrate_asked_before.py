@@ -31,11 +31,8 @@ from nlp_service.config import Settings, apply_process_settings, load_settings  
 from nlp_service.dossier import RULE, AskedBeforeRule, DossierBuilder  # noqa: E402
 from nlp_service.embedding import open_encoder  # noqa: E402
 from nlp_service.evaluation import asked_before, asked_gates, datasets  # noqa: E402
-from nlp_service.evaluation.homes import with_home  # noqa: E402
-from nlp_service.evaluation.querycache import CachedQueryEncoder  # noqa: E402
-from nlp_service.evaluation.runner import DEPTH, QUERY_VECTORS  # noqa: E402
+from nlp_service.evaluation.runner import home_service  # noqa: E402
 from nlp_service.fsutil import atomic_write_text  # noqa: E402
-from nlp_service.service import Service  # noqa: E402
 
 CANDIDATES = "asked-before-candidates.json"
 
@@ -79,9 +76,8 @@ def calibrate_pairs(settings: Settings, features: Path) -> dict:
 
 
 def calibrate_conditions(settings: Settings, home: Path, logistic: AskedBeforeRule) -> dict:
-    eval_settings = with_home(settings, home, cache=settings.cache_path).replace(candidates=DEPTH)
-    encoder = CachedQueryEncoder(open_encoder(eval_settings), home / QUERY_VECTORS)
-    engine = Service(eval_settings, encoder=encoder).engine
+    service, encoder = home_service(settings, home)
+    engine = service.engine
     path = home / CANDIDATES
     if path.exists():
         questions = [asked_gates.AskedQuestion.from_json(row) for row in json.loads(path.read_text(encoding="utf-8"))]

@@ -20,14 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nlp_service import nlp  # noqa: E402
 from nlp_service.config import load_settings  # noqa: E402
-from nlp_service.embedding import open_encoder  # noqa: E402
 from nlp_service.evaluation import judged  # noqa: E402
-from nlp_service.evaluation.homes import with_home  # noqa: E402
-from nlp_service.evaluation.querycache import CachedQueryEncoder  # noqa: E402
-from nlp_service.evaluation.runner import DEPTH, QUERY_VECTORS, reference_baseline, retrieve  # noqa: E402
+from nlp_service.evaluation.runner import DEPTH, home_service, reference_baseline, retrieve  # noqa: E402
 from nlp_service.evaluation.scoring import mode_runs, task_results  # noqa: E402
 from nlp_service.fsutil import atomic_write_text  # noqa: E402
-from nlp_service.service import Service  # noqa: E402
 
 
 def main() -> None:
@@ -38,9 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     nlp.COMPOUND_PARTS = not args.no_compound_parts
     settings = load_settings()
-    eval_settings = with_home(settings, args.home, cache=settings.cache_path).replace(candidates=DEPTH)
-    encoder = CachedQueryEncoder(open_encoder(eval_settings), args.home / QUERY_VECTORS)
-    service = Service(eval_settings, encoder=encoder)
+    service, encoder = home_service(settings, args.home)
     service.require_store()
     task = judged.judged_task(settings.max_query_chars)
     encoder.prime([q.text for q in task.queries])

@@ -19,11 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nlp_service import nlp  # noqa: E402
 from nlp_service.config import load_settings  # noqa: E402
-from nlp_service.embedding import open_encoder  # noqa: E402
 from nlp_service.evaluation import judged  # noqa: E402
-from nlp_service.evaluation.homes import with_home  # noqa: E402
-from nlp_service.evaluation.querycache import CachedQueryEncoder  # noqa: E402
-from nlp_service.evaluation.runner import DEPTH, QUERY_VECTORS, retrieve  # noqa: E402
+from nlp_service.evaluation.runner import DEPTH, home_service, retrieve  # noqa: E402
 from nlp_service.evaluation.scoring import mode_runs  # noqa: E402
 from nlp_service.service import Service  # noqa: E402
 
@@ -58,12 +55,10 @@ def main() -> None:
     args = parser.parse_args()
     nlp.COMPOUND_PARTS = not args.no_compound_parts
     settings = load_settings()
-    home_settings = with_home(settings, args.home, cache=settings.cache_path).replace(candidates=DEPTH)
     # the query vectors the evaluation scored with (its home's cache, read only: encode_queries never
     # saves): a fresh encode in other batches moves near-tied dense results (58 of round 3's
     # top-20 places, one in a top 10, differed when this script encoded afresh)
-    encoder = CachedQueryEncoder(open_encoder(home_settings), args.home / QUERY_VECTORS)
-    service = Service(home_settings, encoder=encoder)
+    service, _ = home_service(settings, args.home)
     service.require_store()
     task = judged.judged_task(settings.max_query_chars, qrels={})
     retrieved = retrieve(service.engine, task, DEPTH, settings.threads, judged.council_key)

@@ -86,14 +86,20 @@ class PhaseTimer:
             self.seconds[phase] = round(self.seconds.get(phase, 0.0) + time.perf_counter() - started, 2)
 
 
+def home_service(settings: Settings, home: Path, depth: int = DEPTH) -> tuple[Service, CachedQueryEncoder]:
+    """A service over an evaluation home: ``depth`` candidates per retriever, the serving home's
+    embedding cache (an evaluation embeds what ingest would, and vice versa) and the home's own
+    query vectors (the ones its reports were scored with)."""
+    home_settings = with_home(settings, home, cache=settings.cache_path).replace(candidates=depth)
+    encoder = CachedQueryEncoder(open_encoder(home_settings), home / QUERY_VECTORS)
+    return Service(home_settings, encoder=encoder), encoder
+
+
 def run_evaluation(settings: Settings, options: EvalOptions, log: Log = lambda _: None) -> dict:
     timer = PhaseTimer()
     with timer("total"):
         records, groups, faq = _load_corpus(settings.data_dir, options)
-        # the serving home's embedding cache: an evaluation embeds what ingest would, and vice versa
-        eval_settings = with_home(settings, options.home, cache=settings.cache_path).replace(candidates=options.depth)
-        encoder = CachedQueryEncoder(open_encoder(eval_settings), options.home / QUERY_VECTORS)
-        service = Service(eval_settings, encoder=encoder)
+        service, encoder = home_service(settings, options.home, options.depth)
         council = _council_paths(settings.data_dir) if options.full else []
         with timer("index"):
             ingest = prepare_home(service, records, faq, log, council)
